@@ -1,0 +1,112 @@
+/**
+ * Checks on the data and weights a spec points at, before anything runs:
+ * missing folders, empty class folders, val classes unknown to train, unreadable
+ * text tables, missing weights files. Each failure is a TlorcError naming the field.
+ */
+import { existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TlorcError } from '../errors/index.js';
+import type { NormalizedSpec, NormalizedData } from '../spec/normalized.js';
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp'];
+
+export interface DataSummary {
+  classes: string[];
+  train: number;
+  /** examples in the val folder/files; null when a split of train is used */
+  val: number | null;
+}
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+function classFolders(dir: string, field: (string | number)[], role: string): Map<string, number> {
+  if (!isDir(dir)) throw new TlorcError('TLORC_DATA_NOT_FOUND', `The ${role} folder does not exist: ${dir}`, { path: field });
+  const out = new Map<string, number>();
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (!d.isDirectory() || d.name.startsWith('.')) continue;
+    const n = readdirSync(path.join(dir, d.name)).filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).length;
+    out.set(d.name, n);
+  }
+  if (out.size === 0)
+    throw new TlorcError('TLORC_DATA_INVALID', `The ${role} folder ${dir} has no class sub-folders.`, { path: field, hint: 'Lay images out as <folder>/<class name>/<image>.jpg.' });
+  for (const [cls, n] of out)
+    if (n === 0)
+      throw new TlorcError('TLORC_DATA_EMPTY_CLASS', `Class folder "${cls}" in ${dir} holds no images.`, { path: field, details: { class: cls, folder: path.join(dir, cls) } });
+  return out;
+}
+
+function imageFolder(d: Extract<NormalizedData, { type: 'image_folder' }>): DataSummary {
+  if (!isDir(d.root)) throw new TlorcError('TLORC_DATA_NOT_FOUND', `Data folder not found: ${d.root}`, { path: ['data', 'root'] });
+  const train = classFolders(d.train, ['data', 'train'], 'train');
+  if (train.size < 2) throw new TlorcError('TLORC_DATA_INVALID', `Classification needs at least 2 classes; ${d.train} has ${train.size}.`, { path: ['data', 'train'] });
+  let val: number | null = null;
+  if (d.val !== null) {
+    if (!isDir(d.val))
+      throw new TlorcError('TLORC_DATA_NOT_FOUND', `The val folder does not exist: ${d.val}`, { path: ['data', 'val'], hint: 'Create <root>/val/<class>/ or set data.val_split (e.g. 0.2) to hold out part of train.' });
+    const v = classFolders(d.val, ['data', 'val'], 'val');
+    const unknown = [...v.keys()].filter((c) => !train.has(c));
+    if (unknown.length)
+      throw new TlorcError('TLORC_DATA_INVALID', `The val folder has classes that train lacks: ${unknown.join(', ')}.`, { path: ['data', 'val'], hint: 'Validation classes must be a subset of the training classes (one class-to-index mapping).' });
+    val = [...v.values()].reduce((a, b) => a + b, 0);
+  }
+  return { classes: [...train.keys()].sort(), train: [...train.values()].reduce((a, b) => a + b, 0), val };
+}
+
+/** Parse a text table the way the generated script does (split on \n only; see PROVENANCE traps). */
+function tableLabels(file: string, d: Extract<NormalizedData, { type: 'text_table' }>, field: (string | number)[]): string[] {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new TlorcError('TLORC_DATA_NOT_FOUND', `Text data file not found: ${file}`, { path: field });
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  let header: string[] | null = null;
+  if (d.header) header = (lines.shift() ?? '').split(d.delimiter);
+  const col = (c: number | string, name: string) => {
+    if (typeof c === 'number') return c;
+    const i = header?.indexOf(c) ?? -1;
+    if (i < 0) throw new TlorcError('TLORC_DATA_INVALID', `Column "${c}" not found in ${file}${header ? ` (columns: ${header.join(', ')})` : ' (no header: set header: true or use a column number)'}.`, { path: ['data', name] });
+    return i;
+  };
+  const li = col(d.label_column, 'label_column');
+  col(d.text_column, 'text_column');
+  if (lines.length === 0) throw new TlorcError('TLORC_DATA_INVALID', `Text data file has no rows: ${file}`, { path: field });
+  if (d.quoting === 'csv') return lines.map(() => '?'); // RFC-4180 fields may span lines: the script parses them
+  return lines.map((l, i) => {
+    const parts = l.split(d.delimiter);
+    if (parts.length <= li)
+      throw new TlorcError('TLORC_DATA_INVALID', `${file} line ${i + 1 + (d.header ? 1 : 0)} has ${parts.length} column(s); label_column ${String(d.label_column)} is missing.`, { path: ['data', 'label_column'], hint: `Check data.delimiter (now ${JSON.stringify(d.delimiter)}).` });
+    return parts[li]!.trim();
+  });
+}
+
+function textTable(d: Extract<NormalizedData, { type: 'text_table' }>): DataSummary {
+  const train = d.train.flatMap((f, i) => tableLabels(f, d, ['data', 'train', ...(d.train.length > 1 ? [i] : [])]));
+  const val = d.val ? d.val.flatMap((f, i) => tableLabels(f, d, ['data', 'val', ...(d.val!.length > 1 ? [i] : [])])) : null;
+  const classes = d.quoting === 'csv' ? [] : [...new Set(train)].sort();
+  if (d.quoting !== 'csv' && classes.length < 2)
+    throw new TlorcError('TLORC_DATA_INVALID', `Classification needs at least 2 labels; the training files have ${classes.length}.`, { path: ['data', 'label_column'] });
+  return { classes, train: train.length, val: val ? val.length : null };
+}
+
+export function checkData(spec: NormalizedSpec): DataSummary {
+  const summary = spec.data.type === 'image_folder' ? imageFolder(spec.data) : textTable(spec.data);
+  const units = spec.head.units;
+  const want = spec.loss.name === 'binary_crossentropy' ? 1 : summary.classes.length;
+  if (spec.loss.name === 'binary_crossentropy' && summary.classes.length > 2)
+    throw new TlorcError('TLORC_SPEC_INVALID', `binary_crossentropy needs exactly 2 classes; the data has ${summary.classes.length}.`, { path: ['loss'], hint: 'Use sparse_categorical_crossentropy (or categorical_crossentropy) with a softmax output.' });
+  if (units !== undefined && summary.classes.length > 0 && units !== want)
+    throw new TlorcError('TLORC_SPEC_INVALID', `head.units is ${units} but the data has ${summary.classes.length} classes (expected ${want} output units).`, { path: ['head', 'units'] });
+  return summary;
+}
+
+export function checkWeights(spec: NormalizedSpec): void {
+  const w = spec.backbone.weights;
+  if (w.kind !== 'file') return;
+  if (!existsSync(w.path))
+    throw new TlorcError('TLORC_WEIGHTS_NOT_FOUND', `Weights file not found: ${w.path}`, { path: ['backbone', 'weights'] });
+}
+
+/** Host paths the script will read: for mounts and server data-root checks. */
+export function inputPaths(spec: NormalizedSpec): string[] {
+  const d = spec.data;
+  const paths = d.type === 'image_folder' ? [d.root] : [...d.train, ...(d.val ?? [])];
+  if (spec.backbone.weights.kind === 'file') paths.push(spec.backbone.weights.path);
+  return paths;
+}

@@ -1,0 +1,173 @@
+/**
+ * What every runner shares once a process (or container) is running: output lines
+ * in, stamped events out (file first, then subscribers), a raw log, a stderr tail
+ * for failure reports, and one place that decides how a run ended.
+ * Runners only feed lines and report the exit; they never write run state themselves.
+ */
+import { appendFileSync, openSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { EventSequencer, EventChannel, parseLine, type TlorcEvent, type EventOf, type RawEvent } from '../events/index.js';
+import type { ErrorCode } from '../errors/index.js';
+import { RUN_FILES, updateRunState, writeJsonAtomic } from './run-dir.js';
+import type { PreparedRun, RunHandle, RunResult, RunnerKind, FinalStatus } from './types.js';
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+  oomKilled?: boolean;
+  /** A failure of the runner itself (spawn failed, engine lost), not of the script. */
+  runnerError?: string;
+}
+
+const TAIL_LINES = 40;
+
+export class RunSession {
+  readonly channel = new EventChannel();
+  private readonly sequencer: EventSequencer;
+  private readonly logFd: number;
+  private readonly stderrTail: string[] = [];
+  private readonly startedAt = Date.now();
+  private cancelReason: string | null = null;
+  private resolveResult!: (r: RunResult) => void;
+  readonly result: Promise<RunResult>;
+  private finished = false;
+
+  constructor(readonly run: PreparedRun, readonly runner: RunnerKind) {
+    this.result = new Promise((r) => (this.resolveResult = r));
+    this.logFd = openSync(path.join(run.runDir, RUN_FILES.log), 'a');
+    this.sequencer = new EventSequencer(run.runId, path.join(run.runDir, RUN_FILES.events), (e) => this.channel.push(e));
+  }
+
+  /** Mark the run as running (called once the process/container exists). */
+  started(extra: { pid?: number; containerId?: string } = {}): void {
+    updateRunState(this.run.runDir, { status: 'running', startedAt: new Date().toISOString(), ...extra });
+  }
+
+  /** One line of output from the training process. */
+  line(line: string, stream: 'stdout' | 'stderr'): void {
+    if (this.finished) return;
+    appendFileSync(this.logFd, `${stream === 'stderr' ? '[stderr] ' : ''}${line}\n`);
+    if (stream === 'stderr') {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > TAIL_LINES) this.stderrTail.shift();
+    }
+    const raw = parseLine(line, stream);
+    if (!raw) return;
+    // The process may report its own failure (with a precise code); the exit decides the status.
+    this.sequencer.push(raw);
+  }
+
+  /** An event the runner itself produces (warnings, runner logs). */
+  emit(raw: RawEvent): void {
+    if (!this.finished) this.sequencer.push(raw);
+  }
+
+  /** Remember that a cancel was requested, so the exit that follows reads as cancelled, not failed. */
+  markCancelling(reason: string): void {
+    this.cancelReason ??= reason;
+  }
+
+  get cancelling(): boolean {
+    return this.cancelReason !== null;
+  }
+
+  get stderrText(): string {
+    return this.stderrTail.join('\n');
+  }
+
+  /** Decide how the run ended, write the terminal event, summary and state. Idempotent. */
+  finish(exit: ExitInfo): RunResult {
+    if (this.finished) throw new Error('RunSession.finish called twice');
+    const events = this.channel.events;
+    const completed = events.find((e): e is EventOf<'completed'> => e.type === 'completed');
+    const reported = events.find((e): e is EventOf<'failed'> => e.type === 'failed');
+    const durationS = (Date.now() - this.startedAt) / 1000;
+    let status: FinalStatus;
+    let error: RunResult['error'];
+
+    if (this.cancelReason !== null && !completed) {
+      status = 'cancelled';
+      this.sequencer.push({ type: 'cancelled', reason: this.cancelReason });
+      error = { code: 'TLORC_RUN_CANCELLED', message: `Run cancelled: ${this.cancelReason}`, hint: 'The run was cancelled; nothing of it is marked completed.' };
+    } else if (exit.exitCode === 0 && completed && !exit.runnerError) {
+      status = 'completed';
+    } else {
+      status = 'failed';
+      const code = (reported?.code as ErrorCode | undefined) ?? 'TLORC_RUN_FAILED';
+      const reason = reported?.reason ?? describeExit(exit, !!completed);
+      const details = {
+        exit_code: exit.exitCode,
+        signal: exit.signal,
+        ...(exit.oomKilled ? { oom_killed: true } : {}),
+        stderr_tail: this.stderrText.slice(-4000),
+      };
+      if (!reported) this.sequencer.push({ type: 'failed', reason, code, ...details });
+      else {
+        // the script said why; add what only the runner knows, as a log event (the failed event is already final)
+        this.sequencer.push({ type: 'log', level: 'error', stream: 'runner', message: `process ended: ${describeExit(exit, false)}` });
+      }
+      error = {
+        code,
+        message: reason,
+        hint: 'See the reason and the stderr tail; the full log is in the run directory.',
+        ...(reported?.path ? { path: reported.path } : {}),
+        details,
+      };
+    }
+    this.finished = true;
+    this.sequencer.close();
+    closeSync(this.logFd);
+    this.channel.end();
+
+    const result: RunResult = {
+      runId: this.run.runId,
+      status,
+      runDir: this.run.runDir,
+      durationS,
+      ...(completed ? { final: completed.final, epochsRun: completed.epochs_run } : {}),
+      ...(completed?.model_path ? { modelPath: completed.model_path } : {}),
+      ...(error ? { error } : {}),
+    };
+    const summary = { ...result, spec: this.run.spec.name, framework: this.run.spec.framework, backbone: this.run.spec.backbone.name, runner: this.runner, dryRun: this.run.dryRun, events: this.sequencer.lastSeq };
+    // summary.json is written only here, at the very end: its presence means the run is over.
+    writeJsonAtomic(path.join(this.run.runDir, RUN_FILES.summary), summary);
+    updateRunState(this.run.runDir, {
+      status,
+      endedAt: new Date().toISOString(),
+      ...(result.final ? { final: result.final } : {}),
+      ...(error ? { error } : {}),
+    });
+    this.resolveResult(result);
+    return result;
+  }
+
+  /** A RunHandle over this session; the runner supplies how to cancel. */
+  handle(cancel: (reason: string) => Promise<void>): RunHandle {
+    const session = this;
+    let cancelling: Promise<void> | null = null;
+    return {
+      runId: this.run.runId,
+      runDir: this.run.runDir,
+      runner: this.runner,
+      result: this.result,
+      events: () => session.channel,
+      [Symbol.asyncIterator]: () => session.channel[Symbol.asyncIterator](),
+      cancel(reason = 'cancelled by user') {
+        if (session.finished) return Promise.resolve();
+        session.markCancelling(reason);
+        cancelling ??= cancel(reason).then(() => session.result.then(() => undefined));
+        return cancelling;
+      },
+    };
+  }
+}
+
+export function describeExit(exit: ExitInfo, reportedCompletion: boolean): string {
+  if (exit.runnerError) return exit.runnerError;
+  if (exit.oomKilled) return 'The training process was killed because it ran out of memory (OOM).';
+  if (exit.signal) return `The training process was killed by ${exit.signal}.`;
+  if (exit.exitCode === 0 && !reportedCompletion) return 'The training process exited without reporting completion.';
+  return `The training process exited with code ${exit.exitCode}.`;
+}
+
+export type { TlorcEvent };
