@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { RunSession } from './run-session.js';
 import type { PreparedRun, Runner, RunHandle, StartOptions } from './types.js';
 import { ensurePythonEnv } from '../python/env.js';
+import type { NormalizedSpec } from '../spec/normalized.js';
 
 const live = new Set<number>();
 let exitHookInstalled = false;
@@ -45,7 +46,7 @@ export class LocalRunner implements Runner {
 
   constructor(private readonly options: LocalRunnerOptions = {}) {}
 
-  async preflight(_run: PreparedRun): Promise<void> {
+  async preflight(_spec: NormalizedSpec): Promise<void> {
     await this.python();
   }
 

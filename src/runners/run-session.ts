@@ -31,6 +31,8 @@ export class RunSession {
   private resolveResult!: (r: RunResult) => void;
   readonly result: Promise<RunResult>;
   private finished = false;
+  /** The terminal event the script reported (completed/failed). Held back until the exit is known, so it is always last. */
+  private reported: Extract<RawEvent, { type: 'completed' | 'failed' }> | null = null;
 
   constructor(readonly run: PreparedRun, readonly runner: RunnerKind) {
     this.result = new Promise((r) => (this.resolveResult = r));
@@ -53,7 +55,12 @@ export class RunSession {
     }
     const raw = parseLine(line, stream);
     if (!raw) return;
-    // The process may report its own failure (with a precise code); the exit decides the status.
+    if (raw.type === 'completed' || raw.type === 'failed') {
+      // stdout and stderr are separate pipes: lines written before this one may still arrive.
+      // The exit decides the status; the reported event is written last, in finish().
+      this.reported ??= raw;
+      return;
+    }
     this.sequencer.push(raw);
   }
 
@@ -78,9 +85,8 @@ export class RunSession {
   /** Decide how the run ended, write the terminal event, summary and state. Idempotent. */
   finish(exit: ExitInfo): RunResult {
     if (this.finished) throw new Error('RunSession.finish called twice');
-    const events = this.channel.events;
-    const completed = events.find((e): e is EventOf<'completed'> => e.type === 'completed');
-    const reported = events.find((e): e is EventOf<'failed'> => e.type === 'failed');
+    const completed = this.reported?.type === 'completed' ? (this.reported as EventOf<'completed'>) : undefined;
+    const reported = this.reported?.type === 'failed' ? (this.reported as EventOf<'failed'>) : undefined;
     const durationS = (Date.now() - this.startedAt) / 1000;
     let status: FinalStatus;
     let error: RunResult['error'];
@@ -91,6 +97,7 @@ export class RunSession {
       error = { code: 'TLORC_RUN_CANCELLED', message: `Run cancelled: ${this.cancelReason}`, hint: 'The run was cancelled; nothing of it is marked completed.' };
     } else if (exit.exitCode === 0 && completed && !exit.runnerError) {
       status = 'completed';
+      this.sequencer.push(this.reported!);
     } else {
       status = 'failed';
       const code = (reported?.code as ErrorCode | undefined) ?? 'TLORC_RUN_FAILED';
@@ -101,11 +108,8 @@ export class RunSession {
         ...(exit.oomKilled ? { oom_killed: true } : {}),
         stderr_tail: this.stderrText.slice(-4000),
       };
-      if (!reported) this.sequencer.push({ type: 'failed', reason, code, ...details });
-      else {
-        // the script said why; add what only the runner knows, as a log event (the failed event is already final)
-        this.sequencer.push({ type: 'log', level: 'error', stream: 'runner', message: `process ended: ${describeExit(exit, false)}` });
-      }
+      // the script's own report (precise code, field path) plus what only the runner knows
+      this.sequencer.push({ ...(reported ?? {}), type: 'failed', reason, code, ...details });
       error = {
         code,
         message: reason,

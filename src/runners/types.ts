@@ -61,7 +61,11 @@ export interface RunHandle extends AsyncIterable<TlorcEvent> {
 
 export interface Runner {
   readonly kind: RunnerKind;
-  /** Checks that can fail before anything starts (engine reachable, image present, GPUs). Throws TlorcError. */
-  preflight(run: PreparedRun): Promise<void>;
+  /**
+   * Checks that can fail before anything starts (Python env ready, engine reachable, image present,
+   * GPUs available). Called BEFORE the run directory is created, so a failure leaves nothing behind.
+   * Throws TlorcError.
+   */
+  preflight(spec: NormalizedSpec): Promise<void>;
   start(run: PreparedRun, options?: StartOptions): Promise<RunHandle>;
 }
