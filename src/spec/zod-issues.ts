@@ -110,9 +110,9 @@ export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType
         const values = raw.values.map((v) => JSON.stringify(v));
         const s = typeof found === 'string' ? suggest(found, raw.values.map(String)) : undefined;
         out.push({
-          code: 'invalid_value',
+          code: found === undefined ? 'missing_field' : 'invalid_value',
           path,
-          message: `Invalid value${s ? ` (did you mean "${s}"?)` : ''}.`,
+          message: found === undefined ? 'Required field is missing.' : `Invalid value${s ? ` (did you mean "${s}"?)` : ''}.`,
           expected: values.length === 1 ? values[0]! : `one of ${values.join(', ')}`,
           found: describe(found),
           ...(s ? { suggestion: s } : {}),
