@@ -1,0 +1,10 @@
+/** Options several commands share. */
+import { Option, type Command } from 'commander';
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function specOptions(cmd: Command): Command {
+  return cmd.option('--set <path=value>', 'override a spec field (repeatable), e.g. --set optimizer.learning_rate=1e-4', collect, []);
+}
+
+export const jsonOption = () => new Option('--json', 'machine-readable output (NDJSON events / JSON)');

@@ -1,0 +1,35 @@
+/** `tlorc generate spec.yaml -o train.py`: write the standalone script (and its helper module beside it). */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { generate } from '../../sdk/index.js';
+import { printError } from '../ui/errors.js';
+import { specOptions } from './common.js';
+
+export function register(program: Command): void {
+  specOptions(
+    program
+      .command('generate')
+      .description('write the training script for a spec without running it')
+      .argument('<spec>', 'spec file (YAML or JSON)')
+      .option('-o, --out <file>', 'script path; helper modules are written next to it (default: print train.py to stdout)'),
+  ).action((specPath: string, opts: { out?: string; set: string[] }) => {
+    try {
+      const g = generate(specPath, { overrides: opts.set });
+      if (!opts.out) {
+        process.stdout.write(g.files[g.entry]!);
+        return;
+      }
+      const dir = path.dirname(path.resolve(opts.out));
+      mkdirSync(dir, { recursive: true });
+      for (const [name, text] of Object.entries(g.files)) {
+        const target = name === g.entry ? path.resolve(opts.out) : path.join(dir, name);
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, text as string);
+        process.stderr.write(`wrote ${target}\n`);
+      }
+    } catch (e) {
+      process.exitCode = printError(e, false);
+    }
+  });
+}

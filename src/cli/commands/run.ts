@@ -1,0 +1,76 @@
+/** `tlorc run spec.yaml`: validate, generate, train, with live progress or NDJSON events. */
+import { Option, type Command } from 'commander';
+import { run } from '../../sdk/index.js';
+import { EXIT, type ErrorBody } from '../../errors/index.js';
+import { ProgressPrinter } from '../ui/progress.js';
+import { printError } from '../ui/errors.js';
+import { specOptions, jsonOption } from './common.js';
+import type { RunnerKind } from '../../runners/types.js';
+
+export function register(program: Command): void {
+  specOptions(
+    program
+      .command('run')
+      .description('train: validate the spec, generate the script, run it and stream metrics')
+      .argument('<spec>', 'spec file (YAML or JSON)')
+      .addOption(new Option('--runner <kind>', 'where to run').choices(['local', 'docker']).default('local'))
+      .option('--image <image>', 'Docker image (docker runner)')
+      .option('-o, --output <dir>', 'directory for run folders (default: the spec\'s output)')
+      .option('--server <url>', 'submit to a tlorc server instead of running here (or TLORC_SERVER)')
+      .option('--token <token>', 'bearer token for --server (or TLORC_TOKEN)')
+      .addOption(jsonOption()),
+  ).action(async (specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[]; server?: string; token?: string }) => {
+    const server = opts.server ?? process.env.TLORC_SERVER;
+    if (server) {
+      const { runRemote } = await import('./run-remote.js');
+      process.exitCode = await runRemote(specPath, { ...opts, server });
+      return;
+    }
+    process.exitCode = await runLocal(specPath, opts);
+  });
+}
+
+async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[] }): Promise<number> {
+  const json = !!opts.json;
+  const printer = json ? null : new ProgressPrinter();
+  try {
+    const handle = await run(specPath, {
+      runner: opts.runner,
+      overrides: opts.set,
+      ...(opts.image ? { image: opts.image } : {}),
+      ...(opts.output ? { outputDir: opts.output } : {}),
+      onSetupProgress: (l) => process.stderr.write(l + '\n'),
+    });
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) process.exit(EXIT.cancelled); // second Ctrl-C: the exit hook kills the process group
+      process.stderr.write(`\ntlorc: ${sig}: cancelling run ${handle.runId} (Ctrl-C again to force)\n`);
+      void handle.cancel(`${sig} received`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    for await (const e of handle) {
+      if (json) process.stdout.write(JSON.stringify(e) + '\n');
+      else printer!.event(e);
+    }
+    const result = await handle.result;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!json) process.stderr.write(printer!.summary(result) + '\n');
+    if (result.status === 'completed') return EXIT.ok;
+    if (!json && result.error) printFailure(result.error);
+    return result.status === 'cancelled' ? EXIT.cancelled : EXIT.runFailed;
+  } catch (e) {
+    return printError(e, json);
+  }
+}
+
+function printFailure(err: ErrorBody): void {
+  const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').slice(-12) : [];
+  const lines = [`tlorc: run failed ${err.code}: ${err.message}`];
+  if (err.path) lines.push(`  field: ${err.path.join('.')}`);
+  if (tail.length) lines.push('  stderr (last lines):', ...tail.map((l) => `    ${l}`));
+  lines.push(`  hint: ${err.hint}`);
+  process.stderr.write(lines.join('\n') + '\n');
+}
