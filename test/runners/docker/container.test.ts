@@ -6,12 +6,12 @@
  */
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import type Docker from 'dockerode';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DockerRunner } from '../../../src/runners/docker/index.js';
 import type { PreparedRun } from '../../../src/runners/types.js';
 import type { TlorcEvent } from '../../../src/events/protocol.js';
-import { fixtureRun, sharedData } from '../../helpers.js';
+import { fixtureRun, sharedData, tmpDir } from '../../helpers.js';
 import { TEST_IMAGE, requireEngine, skipDocker } from './engine.js';
 
 const skip = await skipDocker();
@@ -116,5 +116,37 @@ describe.skipIf(skip)('Docker runner: the container as the engine sees it', () =
     expect(readFileSync(written, 'utf8')).toBe('ok\n');
     const { statSync } = await import('node:fs');
     expect(statSync(written).uid).toBe(hostUid);
+  });
+
+  it('mounts the host model caches read-only where the frameworks look, so pretrained weights resolve offline', async () => {
+    const home = tmpDir('tlorc-caches-');
+    const put = (p: string, text: string) => {
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, text);
+    };
+    put(path.join(home, 'keras', 'models', 'fixture_weights.h5'), 'not really hdf5');
+    put(path.join(home, 'torch', 'hub', 'checkpoints', 'fixture.pth'), 'x');
+    put(path.join(home, 'hf', 'hub', 'fixture.txt'), 'x');
+    const saved = { KERAS_HOME: process.env.KERAS_HOME, TORCH_HOME: process.env.TORCH_HOME, HF_HOME: process.env.HF_HOME };
+    Object.assign(process.env, { KERAS_HOME: path.join(home, 'keras'), TORCH_HOME: path.join(home, 'torch'), HF_HOME: path.join(home, 'hf') });
+    try {
+      const withCaches = new DockerRunner({ image: TEST_IMAGE });
+      const handle = await withCaches.start(fixtureRun('caches.py'));
+      const events: TlorcEvent[] = [];
+      for await (const e of handle) events.push(e);
+      const result = await handle.result;
+      expect(result.status, JSON.stringify(result.error)).toBe('completed');
+      const line = events.find((e) => e.type === 'log' && e.message.startsWith('CACHES ')) as { message: string } | undefined;
+      expect(JSON.parse(line!.message.slice('CACHES '.length))).toEqual({
+        keras_file: path.join(home, 'keras', 'models', 'fixture_weights.h5'),
+        torch_file_exists: true,
+        hf_file_exists: true,
+        models_writable: false,
+        torch_writable: false,
+      });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 });
