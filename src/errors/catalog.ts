@@ -66,6 +66,11 @@ export const ERRORS = {
   TLORC_ARTIFACT_NOT_FOUND: def(EXIT.invalidInput, 404, 'List the run\'s artifacts first.'),
   TLORC_ARTIFACT_PATH_FORBIDDEN: def(EXIT.invalidInput, 403, 'Artifact names are relative paths inside the run directory.'),
   TLORC_SERVER_UNREACHABLE: def(EXIT.environment, 503, 'Check the server URL (--server / TLORC_SERVER) and that `tlorc serve` is running.'),
+  TLORC_API_UNSUPPORTED_MEDIA_TYPE: def(EXIT.invalidInput, 415, 'Send application/json, or application/yaml for a spec.'),
+  TLORC_RUN_GPUS_UNAVAILABLE: def(EXIT.invalidInput, 422, 'Ask for at most as many GPUs as the server has slots (`tlorc serve --gpus`), or remove resources.gpus.'),
+  TLORC_RUN_INTERRUPTED: def(EXIT.runFailed, 500, 'The server stopped while the run was in flight; submit the spec again.'),
+  TLORC_SERVER_SHUTTING_DOWN: def(EXIT.environment, 503, 'The server is stopping; submit again once it is back.'),
+  TLORC_STORE_IN_USE: def(EXIT.environment, 409, 'Another tlorc server uses this run store; stop it, or give this one its own TLORC_HOME / --store.'),
   TLORC_INTERNAL: def(EXIT.internal, 500, 'This is a tlorc bug; please report it.'),
 } as const satisfies Record<string, ErrorDef>;
 
