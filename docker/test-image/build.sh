@@ -9,7 +9,7 @@
 #
 # Everything expensive is cached under $TLORC_DOCKER_CACHE (default /var/cache/tlorc/docker):
 #   rootfs-<key>.tar   the debootstrap tree (debootstrap takes ~3 minutes)
-#   context/wheelhouse the downloaded wheels (~3 GB: torch from PyPI brings its CUDA wheels)
+#   wheelhouse/        the downloaded wheels (~3 GB: torch from PyPI brings its CUDA wheels)
 # and the images stay in the engine, labelled with a hash of their inputs: when the labels match,
 # this script only checks and exits (about a second). Change python/requirements.txt, the
 # Dockerfile or the package list below and the affected image is rebuilt.
@@ -99,11 +99,11 @@ if [ "${TLORC_FORCE_REBUILD:-0}" != 1 ] && [ "$(image_label "$test_tag" org.tlor
   exit 0
 fi
 
-ctx="$cache/context"
-mkdir -p "$ctx/wheelhouse"
+wheels="$cache/wheelhouse"
+mkdir -p "$wheels"
 req_key="$(sha <"$req")"
-if [ "$(cat "$ctx/wheelhouse/.complete" 2>/dev/null || true)" != "$req_key" ]; then
-  log "downloading wheels for $(basename "$req") into $ctx/wheelhouse"
+if [ "$(cat "$wheels/.complete" 2>/dev/null || true)" != "$req_key" ]; then
+  log "downloading wheels for $(basename "$req") into $wheels"
   # Binary wheels for CPython 3.11 on manylinux x86-64: Debian bookworm's python3. Already
   # downloaded files are kept (pip skips them), and the host pip cache makes the rest fast.
   # Pip does not widen an explicit --platform to older manylinux tags, so every glibc level up to
@@ -115,19 +115,44 @@ if [ "$(cat "$ctx/wheelhouse/.complete" 2>/dev/null || true)" != "$req_key" ]; t
   "${pip_cmd[@]}" download --disable-pip-version-check --progress-bar off -q \
     --only-binary=:all: --implementation cp --python-version 3.11 --abi cp311 --abi abi3 --abi none \
     "${plats[@]}" \
-    -r "$req" -d "$ctx/wheelhouse"
-  echo "$req_key" >"$ctx/wheelhouse/.complete"
+    -r "$req" -d "$wheels"
+  echo "$req_key" >"$wheels/.complete"
 else
-  log "wheelhouse up to date ($(du -sh "$ctx/wheelhouse" | cut -f1))"
+  log "wheelhouse up to date ($(du -sh "$wheels" | cut -f1))"
 fi
-cp "$req" "$ctx/requirements.txt"
 
-log "docker build $test_tag (FROM $base_tag, --pull=false)"
-docker build --pull=false --rm --force-rm \
+# The wheels reach the build over loopback, not through the build context: a 3 GB context would
+# be tarred to the engine, copied into a layer and then left behind by a second stage, which
+# more than doubles the build time. A throw-away HTTP server on 127.0.0.1 serves the wheelhouse,
+# the build's RUN steps share the host's network namespace (--network host) and pip installs
+# with --no-index --find-links from it: nothing but these wheels can be installed.
+ctx="$(mktemp -d "$cache/context.XXXXXX")"
+cp "$req" "$ctx/requirements.txt"
+portfile="$ctx/.port"
+python3 - "$wheels" "$portfile" >"$cache/wheel-server.log" 2>&1 <<'PY' &
+import functools, http.server, os, sys
+wheels, portfile = sys.argv[1], sys.argv[2]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=wheels)
+httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(httpd.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+httpd.serve_forever()
+PY
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$ctx"' EXIT
+for _ in $(seq 1 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+[ -s "$portfile" ] || { log "wheel server did not start"; cat "$cache/wheel-server.log" >&2; exit 1; }
+rm -f "$ctx/.dockerignore"; printf '.port\n' >"$ctx/.dockerignore"
+wheels_url="http://127.0.0.1:$(cat "$portfile")/"
+
+log "docker build $test_tag (FROM $base_tag, --pull=false, wheels from $wheels_url)"
+docker build --pull=false --rm --force-rm --network host \
   --build-arg "BASE_IMAGE=$base_tag" \
+  --build-arg "WHEELS_URL=$wheels_url" \
   --label "org.tlorc.inputs=$test_key" \
   -f "$here/Dockerfile" -t "$test_tag" "$ctx" >"$cache/build.log" 2>&1 \
   || { tail -n 40 "$cache/build.log" >&2; exit 1; }
-# The builder stage (wheelhouse + venv, several GB) is only needed while building.
-docker image prune -f --filter "label=org.tlorc.stage=builder" >/dev/null || true
+# The image this one replaces (now untagged), and nothing else.
+docker image prune -f --filter "label=org.tlorc.runtime=test" >/dev/null 2>&1 || true
 log "built $test_tag in $((SECONDS - t0))s ($(docker image inspect --format '{{.Size}}' "$test_tag" | awk '{printf "%.1f GB", $1/1e9}'))"
