@@ -30,12 +30,17 @@ export interface RecoveryReport {
   interrupted: { runId: string; reason: string }[];
 }
 
+/** Is the process there (a zombie, dead but not yet reaped by its new parent, is not)? */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 };
 

@@ -90,7 +90,7 @@ export class Scheduler {
   private allocate(r: GpuRequest): string[] | null {
     if ('ids' in r) return r.ids.every((id) => this.freeGpus.has(id)) ? [...r.ids] : null;
     if (r.count > this.freeGpus.size) return null;
-    return [...this.freeGpus].slice(0, r.count);
+    return this.gpuSlots.filter((id) => this.freeGpus.has(id)).slice(0, r.count); // lowest ids first
   }
 
   private pump(): void {
