@@ -28,7 +28,7 @@ pins = dict(l.split('==', 1) for l in open('/opt/tlorc/requirements.txt').read()
 have = {'torch': torch.__version__, 'torchvision': torchvision.__version__}; \
 bad = [f'{k}: image has {v}, requirements.txt pins {pins[k]}' for k, v in have.items() if v.split('+')[0] != pins[k]]; \
 sys.exit('base image does not match python/requirements.txt (choose BASE_IMAGE for these pins):\\n' + '\\n'.join(bad) if bad else 0)"; \
-    python -c "import torch, torchvision; print(f'torch=={torch.__version__}'); print(f'torchvision=={torchvision.__version__}')" > /opt/tlorc/constraints.txt; \
+    python -c "import torch, torchvision; print(f'torch=={torch.__version__.split(\"+\")[0]}'); print(f'torchvision=={torchvision.__version__.split(\"+\")[0]}')" > /opt/tlorc/constraints.txt; \
     grep -vE '^[[:space:]]*(torch|torchvision)[[:space:]]*==' /opt/tlorc/requirements.txt > /opt/tlorc/requirements.rest.txt; \
     python -m pip install --no-cache-dir --disable-pip-version-check \
       -c /opt/tlorc/constraints.txt -r /opt/tlorc/requirements.rest.txt ${EXTRA_REQUIREMENTS}; \

@@ -15,13 +15,15 @@ COPY requirements.txt /opt/tlorc/requirements.txt
 
 # 1. Keep the base's CUDA builds of torch/torchvision (never let pip swap them for PyPI wheels):
 #    check they match the pins, constrain pip to them, install everything else from the pins.
+#    The constraint is the public version (2.15.0, not 2.15.0+cu130): it still matches the
+#    installed local build, while a constraint with a local label makes pip's resolver reject it.
 RUN set -eux; \
     python -c "import sys, torch, torchvision; \
 pins = dict(l.split('==', 1) for l in open('/opt/tlorc/requirements.txt').read().split() if '==' in l); \
 have = {'torch': torch.__version__, 'torchvision': torchvision.__version__}; \
 bad = [f'{k}: image has {v}, requirements.txt pins {pins[k]}' for k, v in have.items() if v.split('+')[0] != pins[k]]; \
 sys.exit('base image does not match python/requirements.txt (choose BASE_IMAGE for these pins):\\n' + '\\n'.join(bad) if bad else 0)"; \
-    python -c "import torch, torchvision; print(f'torch=={torch.__version__}'); print(f'torchvision=={torchvision.__version__}')" > /opt/tlorc/constraints.txt; \
+    python -c "import torch, torchvision; print(f'torch=={torch.__version__.split(\"+\")[0]}'); print(f'torchvision=={torchvision.__version__.split(\"+\")[0]}')" > /opt/tlorc/constraints.txt; \
     grep -vE '^[[:space:]]*(torch|torchvision)[[:space:]]*==' /opt/tlorc/requirements.txt > /opt/tlorc/requirements.rest.txt; \
     python -m pip install --no-cache-dir --disable-pip-version-check \
       -c /opt/tlorc/constraints.txt -r /opt/tlorc/requirements.rest.txt; \
