@@ -71,6 +71,7 @@ export class DockerRunner implements Runner {
   readonly kind = 'docker' as const;
   readonly docker: Docker;
   private leftovers: Promise<unknown> | null = null;
+  private readonly gpuOk = new Set<string>();
 
   constructor(private readonly options: DockerRunnerOptions = {}) {
     this.docker = connect(options.docker);
@@ -98,7 +99,11 @@ export class DockerRunner implements Runner {
     const image = this.imageFor(spec);
     await ensureImage(this.docker, image, spec.framework);
     const gpus = spec.resources.gpus;
-    if (gpus !== undefined && gpus !== 0 && !this.options.skipGpuProbe) await probeGpus(this.docker, image, gpus);
+    if (gpus === undefined || gpus === 0 || this.options.skipGpuProbe) return;
+    const key = `${image}|${JSON.stringify(gpus)}`;
+    if (this.gpuOk.has(key)) return;
+    await probeGpus(this.docker, image, gpus);
+    this.gpuOk.add(key); // a runner serving many runs probes once per image and request
   }
 
   /** The create options this runner uses for a run (exposed for inspection and tests). */
@@ -190,6 +195,8 @@ export class DockerRunner implements Runner {
     try {
       await container.start();
       started = true;
+      // a signal may have asked to cancel while the engine was starting it
+      if (session.cancelling) void stop('cancelled while the container was starting');
     } catch (e) {
       const msg = engineMessage(e);
       stream.destroy();
