@@ -104,10 +104,11 @@ export class EventFeed {
   }
 
   /**
-   * Events of a run with seq > afterSeq: history, then live. Ends after the terminal event
-   * (or when the run is final and nothing more is stored, or on abort).
+   * Events of a run with seq > afterSeq: history, then live, in batches (what was committed
+   * together arrives together, so a writer can send it in one write). Ends after the terminal
+   * event (or when the run is final and nothing more is stored, or on abort).
    */
-  async *follow(runId: string, afterSeq = 0, options: FollowOptions = {}): AsyncGenerator<StoredEvent> {
+  async *followBatches(runId: string, afterSeq = 0, options: FollowOptions = {}): AsyncGenerator<StoredEvent[]> {
     const pageSize = options.pageSize ?? 1000;
     let last = afterSeq;
     try {
@@ -116,15 +117,15 @@ export class EventFeed {
         const version = this.entry(runId).version;
         const batch = this.readAfter(runId, last, pageSize);
         if (batch.length > 0) {
-          for (const ev of batch) {
-            if (ev.seq !== last + 1 && last !== afterSeq) {
-              // a hole can only come from a store that lost events; never deliver out of order
-              throw new Error(`event feed of ${runId}: expected seq ${last + 1}, got ${ev.seq}`);
-            }
-            last = ev.seq;
-            yield ev;
-            if (isTerminal(ev)) return;
+          if (batch[0]!.seq !== last + 1 && last !== afterSeq) {
+            // a hole can only come from a store that lost events; never deliver out of order
+            throw new Error(`event feed of ${runId}: expected seq ${last + 1}, got ${batch[0]!.seq}`);
           }
+          const end = batch.findIndex((ev) => isTerminal(ev));
+          const out = end >= 0 ? batch.slice(0, end + 1) : batch;
+          last = out[out.length - 1]!.seq;
+          yield out;
+          if (end >= 0) return;
           continue;
         }
         const run = this.store.getRun(runId);
@@ -139,5 +140,10 @@ export class EventFeed {
         if (!run || isFinalStatus(run.status)) this.live.delete(runId);
       }
     }
+  }
+
+  /** The same as followBatches, one event at a time. */
+  async *follow(runId: string, afterSeq = 0, options: FollowOptions = {}): AsyncGenerator<StoredEvent> {
+    for await (const batch of this.followBatches(runId, afterSeq, options)) yield* batch;
   }
 }

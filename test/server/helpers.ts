@@ -62,6 +62,8 @@ export async function testServer(options: ServerOptions & { home?: string } = {}
     prepare: fixturePrepare(fixtures),
     cancelGraceS: 2,
     ...options,
+    // `prepare: undefined` in options means the real prepareRun (real generated scripts)
+    ...('prepare' in options && options.prepare === undefined ? { prepare: undefined } : {}),
   });
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   const api = (p: string, init: RequestInit = {}) => fetch(`${server.url}/v1${p}`, { ...init, headers: { ...auth, ...((init.headers as Record<string, string>) ?? {}) } });

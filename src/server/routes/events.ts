@@ -6,9 +6,21 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { TlorcError } from '../../errors/index.js';
+import type { StoredEvent } from '../../store/types.js';
 import { defineRoute } from '../route.js';
 import { SseStream, frame } from '../sse.js';
 import { ErrorBodySchema, EventsQuerySchema, RunParamsSchema } from '../schemas.js';
+
+/** SSE text of each stored event, built once however many clients follow the run. */
+const frames = new WeakMap<StoredEvent, string>();
+const frameOf = (ev: StoredEvent): string => {
+  let f = frames.get(ev);
+  if (f === undefined) {
+    f = frame({ id: ev.seq, data: ev.json });
+    frames.set(ev, f);
+  }
+  return f;
+};
 
 function lastEventId(header: string | string[] | undefined): number | undefined {
   const v = Array.isArray(header) ? header[0] : header;
@@ -47,9 +59,10 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       let last = after;
       let ended = false;
       try {
-        for await (const ev of ctx.feed.follow(params.id, after, { signal: abort.signal })) {
-          await sse.write(frame({ id: ev.seq, data: ev.json }));
-          last = ev.seq;
+        for await (const batch of ctx.feed.followBatches(params.id, after, { signal: abort.signal })) {
+          // one write per committed batch: fewer syscalls when many clients follow a busy run
+          await sse.write(batch.length === 1 ? frameOf(batch[0]!) : batch.map(frameOf).join(''));
+          last = batch[batch.length - 1]!.seq;
           if (sse.isClosed) break;
         }
         ended = !sse.isClosed;
