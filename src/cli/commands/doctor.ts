@@ -19,12 +19,9 @@ export function register(program: Command): void {
         pythonEnv: { path: python, managed: !process.env.TLORC_PYTHON, current: process.env.TLORC_PYTHON ? null : envIsCurrent() },
       };
       report.python = existsSync(python) ? await probePython(python) : { error: 'not set up: run `tlorc setup`' };
-      try {
-        const { dockerDoctor } = await import('../../runners/docker/doctor.js');
-        report.docker = await dockerDoctor();
-      } catch (e) {
-        report.docker = { error: (e as Error).message };
-      }
+      const { dockerDoctor, formatDockerDoctor } = await import('../../runners/docker/doctor.js');
+      const docker = await dockerDoctor();
+      report.docker = docker;
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         return;
@@ -38,7 +35,7 @@ export function register(program: Command): void {
         for (const [k, v] of Object.entries(p.packages)) lines.push(`  ${k.padEnd(20)} ${v ?? 'MISSING'}`);
         lines.push(`cuda        ${p.cuda.available ? `available: ${p.cuda.devices.join(', ')}` : `not available${p.cuda.error ? ` (${p.cuda.error})` : ' (CPU training)'}`}`);
       }
-      lines.push(`docker      ${JSON.stringify(report.docker)}`);
+      lines.push(...formatDockerDoctor(docker));
       process.stdout.write(lines.join('\n') + '\n');
     });
 }
