@@ -13,6 +13,7 @@ import { packageRoot } from '../paths.js';
 import { EventFeed } from '../store/feed.js';
 import { openStore } from '../store/index.js';
 import type { RunStore } from '../store/types.js';
+import { isAlive } from '../store/owner.js';
 import { installAuth } from './auth.js';
 import { installBodyParsers } from './body-parsers.js';
 import type { ServerContext } from './context.js';
@@ -52,20 +53,11 @@ interface Owner {
   startedAt: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** One server per store: a second one would start the same queued runs twice. */
 function claimStore(store: RunStore): void {
   const raw = store.getMeta(META_OWNER);
   const owner = raw ? (JSON.parse(raw) as Owner) : undefined;
-  const busy = claimed.has(store.location) || (owner !== undefined && owner.host === os.hostname() && owner.pid !== process.pid && alive(owner.pid));
+  const busy = claimed.has(store.location) || (owner !== undefined && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid));
   if (busy)
     throw new TlorcError('TLORC_STORE_IN_USE', `The run store ${store.location} is in use by another tlorc server${owner?.url ? ` (${owner.url}, pid ${owner.pid})` : ''}.`);
   claimed.add(store.location);
@@ -86,7 +78,7 @@ function releaseStore(store: RunStore): void {
 export function storeOwner(store: RunStore): Owner | undefined {
   const raw = store.getMeta(META_OWNER);
   const owner = raw ? (JSON.parse(raw) as Owner) : undefined;
-  return owner && owner.host === os.hostname() && alive(owner.pid) ? owner : undefined;
+  return owner && owner.host === os.hostname() && isAlive(owner.pid) ? owner : undefined;
 }
 
 function loggerOptions(cfg: ServerConfig): boolean | Record<string, unknown> {
@@ -180,5 +172,6 @@ export async function startServer(options: ServerOptions = {}): Promise<Listenin
   const store = server.ctx.store;
   const raw = store.getMeta(META_OWNER);
   if (raw) store.setMeta(META_OWNER, JSON.stringify({ ...(JSON.parse(raw) as Owner), url }));
+  server.ctx.runs.url = url;
   return { ...server, url };
 }

@@ -7,6 +7,7 @@
  *    cannot be re-attached. If its process (verified by its command line) still lives,
  *    its process group is stopped; either way the run is marked failed with
  *    TLORC_RUN_INTERRUPTED and a reason that says which of the two happened;
+ *  - runs owned by another live process (a `tlorc run` recording into the same store) are left alone;
  *  - a Docker run that was running: the Docker runner labels containers with their owning
  *    process and removes those whose owner is gone; re-attaching is not offered, so the
  *    container is removed now (when the engine answers) and the run marked failed the
@@ -22,6 +23,7 @@ import type { FinalStatus } from '../runners/types.js';
 import type { EventFeed } from '../store/feed.js';
 import type { RunRecord, RunStore } from '../store/types.js';
 import { endRunWithoutProcess, syncEventsFromFile } from './end-run.js';
+import { isAlive as alive, ownedElsewhere } from '../store/owner.js';
 import type { RunManager } from './run-manager.js';
 
 export interface RecoveryReport {
@@ -29,20 +31,6 @@ export interface RecoveryReport {
   ended: string[];
   interrupted: { runId: string; reason: string }[];
 }
-
-/** Is the process there (a zombie, dead but not yet reaped by its new parent, is not)? */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-};
 
 /** Is pid still the run's training process (and not a recycled pid)? Needs /proc; false when unsure. */
 export function isRunProcess(pid: number, rec: RunRecord): boolean {
@@ -116,6 +104,8 @@ function recordEnded(store: RunStore, rec: RunRecord, terminal: TlorcEvent, even
 export async function recoverRuns(store: RunStore, feed: EventFeed, manager: RunManager, log: FastifyBaseLogger, graceMs = 5000): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: [], ended: [], interrupted: [] };
   for (const rec of store.runsWithStatus(['queued', 'running'])) {
+    // a run that a live `tlorc run` (or a server elsewhere) owns is theirs to finish
+    if (ownedElsewhere(rec.owner)) continue;
     const events = syncEventsFromFile(store, rec);
     const terminal = events.find(isTerminal);
     if (terminal) {

@@ -12,6 +12,7 @@ import { loadSpec, type SpecLike } from '../sdk/spec-input.js';
 import { prepareRun } from '../sdk/prepare.js';
 import type { NormalizedSpec } from '../spec/normalized.js';
 import { recordRun } from '../store/recorder.js';
+import { thisProcess } from '../store/owner.js';
 import type { EventFeed } from '../store/feed.js';
 import { isFinalStatus, type RunRecord, type RunStore } from '../store/types.js';
 import { checkDataRoots } from './data-roots.js';
@@ -71,6 +72,9 @@ export class RunManager {
   private readonly finished = new Map<string, Promise<void>>();
   private readonly runners = new Map<RunnerKind, Promise<Runner>>();
   private closing = false;
+  private preflights: Promise<void> = Promise.resolve();
+  /** The server's base URL once it listens (recorded as the owner of its runs). */
+  url: string | undefined;
 
   constructor(
     private readonly cfg: ServerConfig,
@@ -108,7 +112,11 @@ export class RunManager {
     const unfit = this.scheduler.fits(gpus);
     if (unfit) throw new TlorcError('TLORC_RUN_GPUS_UNAVAILABLE', unfit, { path: ['resources', 'gpus'] });
     const runner = await this.runner(kind);
-    await runner.preflight(spec);
+    // one preflight at a time: the first one may build the Python environment, and two
+    // concurrent builds of the same venv would break it
+    const preflight = this.preflights.then(() => runner.preflight(spec));
+    this.preflights = preflight.catch(() => {});
+    await preflight;
     const prepared = (this.cfg.prepare ?? prepareRun)(spec, { runner: kind, outputDir: this.cfg.runsDir });
     const launch: LaunchData = { baseDir, scriptPath: prepared.scriptPath, env: prepared.env, inputPaths: prepared.inputPaths, dryRun: prepared.dryRun };
     const rec = this.store.createRun({
@@ -120,6 +128,7 @@ export class RunManager {
       createdAt: new Date().toISOString(),
       gpuRequest: gpuCount(gpus),
       launch: launch as unknown as Record<string, unknown>,
+      owner: thisProcess('server', this.url),
     });
     this.prepared.set(rec.id, prepared);
     this.log.info({ runId: rec.id, runner: kind, gpus: rec.gpuRequest }, 'run queued');
@@ -136,6 +145,7 @@ export class RunManager {
       endRunWithoutProcess(this.store, rec, 'failed', toTlorcError(e).toJSON(), this.feed);
       return;
     }
+    this.store.updateRun(rec.id, { owner: thisProcess('server', this.url) });
     this.enqueue(rec, gpus);
   }
 

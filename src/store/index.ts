@@ -8,6 +8,8 @@ export * from './types.js';
 export { SqliteRunStore } from './sqlite.js';
 export { EventFeed, type FollowOptions } from './feed.js';
 export { recordRun, finishRecord, type RecordOptions, type Recording } from './recorder.js';
+export { recordLocalRun, type LocalRecordOptions } from './local-record.js';
+export { isAlive, ownedElsewhere, thisProcess } from './owner.js';
 
 /** $TLORC_STORE, else $TLORC_HOME/tlorc.db (TLORC_HOME defaults to ~/.tlorc). */
 export const defaultStorePath = (): string => process.env.TLORC_STORE ?? path.join(tlorcHome(), 'tlorc.db');

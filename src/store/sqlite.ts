@@ -10,7 +10,7 @@ import { TlorcError } from '../errors/index.js';
 import type { RunStatus } from '../runners/types.js';
 import type { ListQuery, NewRun, RunPage, RunPatch, RunRecord, RunStore, StoredEvent } from './types.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -44,6 +44,9 @@ const MIGRATIONS: Record<number, string> = {
     ) WITHOUT ROWID;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  2: `
+    ALTER TABLE runs ADD COLUMN owner TEXT;
+  `,
 };
 
 interface RunRow {
@@ -65,6 +68,7 @@ interface RunRow {
   gpu_request: number;
   launch: string | null;
   last_seq: number;
+  owner: string | null;
 }
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
@@ -88,6 +92,7 @@ function toRecord(r: RunRow): RunRecord {
     gpuRequest: r.gpu_request,
     lastSeq: r.last_seq,
     ...(r.launch ? { launch: JSON.parse(r.launch) } : {}),
+    ...(r.owner ? { owner: JSON.parse(r.owner) } : {}),
   };
 }
 
@@ -108,8 +113,9 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   containerId: 'container_id',
   gpus: 'gpus',
   launch: 'launch',
+  owner: 'owner',
 };
-const JSON_FIELDS = new Set<keyof RunPatch>(['final', 'error', 'gpus', 'launch']);
+const JSON_FIELDS = new Set<keyof RunPatch>(['final', 'error', 'gpus', 'launch', 'owner']);
 
 export interface SqliteStoreOptions {
   /** Open read-only (the CLI reading a store a server owns). */
@@ -167,8 +173,8 @@ export class SqliteRunStore implements RunStore {
     const db = this.db;
     return {
       insertRun: db.prepare(
-        `INSERT INTO runs (id, name, status, runner, spec, run_dir, created_at, started_at, ended_at, final, error, pid, container_id, gpus, gpu_request, launch)
-         VALUES (@id, @name, @status, @runner, @spec, @run_dir, @created_at, @started_at, @ended_at, @final, @error, @pid, @container_id, @gpus, @gpu_request, @launch)`,
+        `INSERT INTO runs (id, name, status, runner, spec, run_dir, created_at, started_at, ended_at, final, error, pid, container_id, gpus, gpu_request, launch, owner)
+         VALUES (@id, @name, @status, @runner, @spec, @run_dir, @created_at, @started_at, @ended_at, @final, @error, @pid, @container_id, @gpus, @gpu_request, @launch, @owner)`,
       ),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
       insertEvent: db.prepare('INSERT OR IGNORE INTO events (run_id, seq, type, json) VALUES (?, ?, ?, ?)'),
@@ -199,6 +205,7 @@ export class SqliteRunStore implements RunStore {
         gpus: json(run.gpus),
         gpu_request: run.gpuRequest,
         launch: json(run.launch),
+        owner: json(run.owner),
       });
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')

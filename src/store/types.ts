@@ -32,11 +32,21 @@ export interface RunRecord {
   lastSeq: number;
   /** Opaque data the owner needs to start a queued run again after a restart. */
   launch?: Record<string, unknown>;
+  /** The process that runs (or queues) it: a server, or a `tlorc run` on this machine. */
+  owner?: RunOwner;
+}
+
+export interface RunOwner {
+  pid: number;
+  host: string;
+  kind: 'server' | 'cli';
+  /** A server's base URL, to forward requests to it. */
+  url?: string;
 }
 
 export type NewRun = Omit<RunRecord, 'lastSeq' | 'status'> & { status?: RunStatus };
 
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'startedAt' | 'endedAt' | 'final' | 'error' | 'pid' | 'containerId' | 'gpus' | 'launch'>>;
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'startedAt' | 'endedAt' | 'final' | 'error' | 'pid' | 'containerId' | 'gpus' | 'launch' | 'owner'>>;
 
 export interface ListQuery {
   /** Only runs with one of these statuses. */

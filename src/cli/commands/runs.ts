@@ -9,7 +9,7 @@ import { TlorcClient, type RemoteRun } from '../../client/remote.js';
 import { EXIT, TlorcError } from '../../errors/index.js';
 import type { TlorcEvent } from '../../events/protocol.js';
 import type { RunStatus } from '../../runners/types.js';
-import { defaultStorePath, EventFeed, openStore, type RunRecord, type RunStore } from '../../store/index.js';
+import { defaultStorePath, EventFeed, openStore, ownedElsewhere, type RunRecord, type RunStore } from '../../store/index.js';
 import { printError } from '../ui/errors.js';
 import { fmt, table } from '../ui/format.js';
 import { ProgressPrinter } from '../ui/progress.js';
@@ -182,28 +182,7 @@ async function cancel(id: string, t: Target & { reason?: string }): Promise<numb
   else {
     const store = localStore(t);
     try {
-      const { storeOwner } = await import('../../server/app.js');
-      const owner = storeOwner(store);
-      const rec = getLocal(store, id);
-      if (owner?.url) {
-        // the server that owns this store runs (or queues) it: ask it
-        run = await new TlorcClient({ server: owner.url, ...(t.token ? { token: t.token } : {}) }).cancel(id, reason);
-      } else {
-        if (rec.status !== 'queued' && rec.status !== 'running')
-          throw new TlorcError('TLORC_RUN_NOT_CANCELLABLE', `Run ${id} is already ${rec.status}.`);
-        // no server owns the store: nothing will start or watch this run; end it here
-        const { endRunWithoutProcess } = await import('../../server/end-run.js');
-        const { cancelledError } = await import('../../server/run-manager.js');
-        const { isRunProcess } = await import('../../server/recovery.js');
-        if (rec.status === 'running' && rec.pid !== undefined && isRunProcess(rec.pid, rec)) {
-          try {
-            process.kill(-rec.pid, 'SIGTERM');
-          } catch {
-            /* gone already */
-          }
-        }
-        run = view(endRunWithoutProcess(store, rec, 'cancelled', cancelledError(reason)));
-      }
+      run = await cancelLocal(store, id, reason, t);
     } finally {
       store.close();
     }
@@ -211,6 +190,40 @@ async function cancel(id: string, t: Target & { reason?: string }): Promise<numb
   if (t.json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');
   else process.stdout.write(`run ${run.id}: ${run.status}\n`);
   return run.status === 'cancelled' ? EXIT.ok : run.status === 'queued' || run.status === 'running' ? EXIT.ok : EXIT.invalidInput;
+}
+
+/**
+ * Cancel through the local store: ask whoever owns the run. A server (its URL is recorded)
+ * gets the API call; a `tlorc run` process gets SIGTERM, which makes it cancel its run
+ * gracefully and record that; a run nobody owns any more is ended in the store here.
+ */
+async function cancelLocal(store: RunStore, id: string, reason: string, t: Target): Promise<RunLike> {
+  const rec = getLocal(store, id);
+  if (rec.status !== 'queued' && rec.status !== 'running') throw new TlorcError('TLORC_RUN_NOT_CANCELLABLE', `Run ${id} is already ${rec.status}.`);
+  const { storeOwner } = await import('../../server/app.js');
+  const owner = ownedElsewhere(rec.owner) ? rec.owner : undefined;
+  const serverUrl = owner?.kind === 'server' ? (owner.url ?? storeOwner(store)?.url) : undefined;
+  if (serverUrl) return new TlorcClient({ server: serverUrl, ...(t.token ? { token: t.token } : {}) }).cancel(id, reason);
+  if (owner?.kind === 'cli') {
+    process.kill(owner.pid, 'SIGTERM');
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+      const now = store.getRun(id)!;
+      if (now.status !== 'queued' && now.status !== 'running') return view(now);
+    }
+    return view(store.getRun(id)!);
+  }
+  // nobody owns it any more (its server or CLI died): nothing will finish it but us
+  const { endRunWithoutProcess } = await import('../../server/end-run.js');
+  const { cancelledError } = await import('../../server/run-manager.js');
+  const { isRunProcess } = await import('../../server/recovery.js');
+  if (rec.status === 'running' && rec.pid !== undefined && isRunProcess(rec.pid, rec)) {
+    try {
+      process.kill(-rec.pid, 'SIGTERM');
+    } catch {
+      /* gone already */
+    }
+  }
+  return view(endRunWithoutProcess(store, rec, 'cancelled', cancelledError(reason)));
 }
 
 /** Wrap an action: errors become the CLI's message and exit code. */

@@ -56,6 +56,9 @@ export function register(program: Command): void {
         logger: { level: flags.logLevel },
       });
       const c = server.ctx.config;
+      const { envIsCurrent } = await import('../../python/env.js');
+      if (!process.env.TLORC_PYTHON && !envIsCurrent())
+        process.stderr.write('tlorc: note: the Python environment is not set up yet; the first local run builds it (several minutes). Run `tlorc setup` first to avoid that.\n');
       process.stderr.write(
         [
           `tlorc: serving ${server.url}/v1 (OpenAPI: ${server.url}/v1/openapi.json)`,
