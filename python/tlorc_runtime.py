@@ -112,7 +112,8 @@ class Events:
         if t == "checkpoint":
             return f"saved {e['path']}"
         if t == "completed":
-            return f"completed: {e['epochs_run']} epochs in {e['duration_s']:.1f}s, val {self._fmt(e['final']['val'])}, model {e.get('model_path')}"
+            model = f", model {e['model_path']}" if e.get("model_path") else ""
+            return f"completed: {e['epochs_run']} epochs in {e['duration_s']:.1f}s, val {self._fmt(e['final']['val']) or '-'}{model}"
         if t == "failed":
             return f"FAILED [{e['code']}] {e['reason']}"
         if t in ("log", "warning"):

@@ -244,7 +244,8 @@ def run():
     model, base = build_model(num_outputs)
 
     if rt.is_dry_run():
-        freeze(base, PHASES[0])
+        for phase in reversed(PHASES):  # check every phase's freeze rule, ending with the first
+            freeze(base, phase)
         compile_for_phase(model, PHASES[0])
         x, y = train_batches[0]
         logs = model.train_on_batch(x, y, return_dict=True)

@@ -298,7 +298,8 @@ def run():
     train_batches, val_batches = loader(train_items, tokenizer, training=True), loader(val_items, tokenizer, training=False)
 
     if rt.is_dry_run():
-        _, inference = freeze(model, PHASES[0])
+        for phase in reversed(PHASES):  # check every phase's freeze rule, ending with the first
+            _, inference = freeze(model, phase)
         set_train_mode(model, inference)
         batch, labels = next(iter(train_batches))
         loss = criterion(model(to_device(batch, device)), targets_for(labels, len(classes)).to(device))

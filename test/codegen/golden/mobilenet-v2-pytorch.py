@@ -319,7 +319,8 @@ def run():
     model = Classifier(build_trunk(), num_outputs).to(device)
 
     if rt.is_dry_run():
-        _, inference = freeze(model, PHASES[0])
+        for phase in reversed(PHASES):  # check every phase's freeze rule, ending with the first
+            _, inference = freeze(model, phase)
         set_train_mode(model, inference)
         x, labels = next(iter(train_batches))
         loss = criterion(model(x.to(device)), targets_for(labels, len(classes)).to(device))
