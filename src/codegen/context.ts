@@ -270,7 +270,9 @@ function torchImage(spec: NormalizedSpec, t: TorchvisionConstructor): Ctx {
     ...poolFlags(spec, ['avg', 'max', 'flatten']),
     tv_builder: pyIdent(t.builder),
     tv_weights_enum: pyIdent(`${weightsModule}.${weightsMember}`),
-    tv_builder_kwargs: py(spec.backbone.alpha !== null && spec.backbone.alpha !== 1 ? { width_mult: f(spec.backbone.alpha) } : {}),
+    // torchvision calls MobileNet's alpha width_mult (published weights exist for 1.0 only)
+    has_width_mult: spec.backbone.alpha !== null && spec.backbone.alpha !== 1,
+    width_mult: py(fOrNone(spec.backbone.alpha)),
     weights_path: py(spec.backbone.weights.kind === 'file' ? spec.backbone.weights.path : null),
     weights_description: py(weightsDescription(spec, `ImageNet (torchvision ${t.weightsEnum})`)),
     classifier_attr: py(t.classifier),

@@ -109,8 +109,8 @@ def targets_for(labels, num_classes):
 # ---------------------------------------------------------------------------------------------
 
 def model_source():
-    """The Hugging Face model id, resolved from the local cache (downloaded only when missing
-    and HF_HUB_OFFLINE is not set)."""
+    # The Hugging Face model id, resolved from the local cache (downloaded only when missing
+    # there and HF_HUB_OFFLINE is not set).
     return HF_MODEL_ID
 
 

