@@ -33,16 +33,16 @@ export class SseParser {
     this.pendingCR = false;
     this.buffer += text;
     let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const ch = this.buffer[i];
-      if (ch !== '\n' && ch !== '\r') continue;
+    const eol = /[\r\n]/g;
+    for (let m = eol.exec(this.buffer); m; m = eol.exec(this.buffer)) {
+      const i = m.index;
       const line = this.buffer.slice(start, i);
-      if (ch === '\r') {
+      if (this.buffer[i] === '\r') {
         if (i + 1 < this.buffer.length) {
-          if (this.buffer[i + 1] === '\n') i++;
+          if (this.buffer[i + 1] === '\n') eol.lastIndex = i + 2;
         } else this.pendingCR = true;
       }
-      start = i + 1;
+      start = eol.lastIndex;
       const ev = this.line(line);
       if (ev) out.push(ev);
     }
