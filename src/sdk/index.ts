@@ -129,6 +129,7 @@ export function catalog() {
 export { checkSpecLike as checkSpec, loadSpec };
 export { prepareRun } from './prepare.js';
 export { ensurePythonEnv } from '../python/env.js';
+export { TlorcClient, RemoteRunHandle, runRemote, type ClientOptions, type RemoteRun, type RemoteSpec, type SubmitOptions } from './remote.js';
 export { TlorcError, isTlorcError } from '../errors/index.js';
 export type { ErrorBody, ErrorCode } from '../errors/index.js';
 export type { RunHandle, RunResult, RunnerKind, RunStatus, PreparedRun } from '../runners/types.js';
