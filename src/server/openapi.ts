@@ -27,18 +27,26 @@ class Components {
     return typeof ref === 'string' && ref.startsWith(REF) && Object.keys(js).length === 1 ? (this.schemas[ref.slice(REF.length)] ?? js) : js;
   }
 
+  /** Adjustments to named schemas (applied before they are compared and stored). */
+  constructor(private readonly patches: Record<string, (schema: Json) => void> = {}) {}
+
   hoist(raw: Json, io: 'input' | 'output'): Json {
     const { $schema: _s, $id: _i, $defs, ...rest } = raw as Json & { $defs?: Record<string, Json> };
-    const rename = new Map<string, string>();
-    for (const [id, def] of Object.entries($defs ?? {})) {
-      const existing = this.schemas[id];
-      let name = id;
-      if (existing && JSON.stringify(existing) !== JSON.stringify(def)) name = io === 'input' ? `${id}Input` : `${id}Output`;
-      rename.set(id, name);
-    }
+    const defs = Object.entries($defs ?? {});
+    // the same id converted twice (input and output side) may differ: keep both, suffixed
+    const rename = new Map<string, string>(defs.map(([id]) => [id, id]));
     const fix = (v: Json): Json =>
       JSON.parse(JSON.stringify(v).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) => JSON.stringify(REF + (rename.get(id) ?? id)))) as Json;
-    for (const [id, def] of Object.entries($defs ?? {})) this.schemas[rename.get(id)!] ??= fix(def);
+    const fixed = (id: string, def: Json): Json => {
+      const out = fix(def);
+      this.patches[id]?.(out);
+      return out;
+    };
+    for (const [id, def] of defs) {
+      const existing = this.schemas[id];
+      if (existing && JSON.stringify(existing) !== JSON.stringify(fixed(id, def))) rename.set(id, io === 'input' ? `${id}Input` : `${id}Output`);
+    }
+    for (const [id, def] of defs) this.schemas[rename.get(id)!] ??= fixed(id, def);
     return fix(rest);
   }
 }
@@ -46,7 +54,12 @@ class Components {
 const toOpenApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
 
 export function buildOpenApi(routes: readonly DocumentedRoute[], info: { version: string; auth: boolean }): Json {
-  const c = new Components();
+  const c = new Components({
+    // a spec may be given as text or as an object (the spec's own schema)
+    SpecRequest: (schema) => {
+      (schema as { properties: Record<string, Json> }).properties.spec = { oneOf: [{ type: 'string', description: 'The spec as YAML or JSON text.' }, { $ref: `${REF}Spec` }] };
+    },
+  });
   c.schemas.Spec = c.hoist(specJsonSchema(), 'input');
   c.schemas.Event = c.convert(EventSchema, 'output');
   c.convert(ErrorBodySchema, 'output');
@@ -77,11 +90,7 @@ export function buildOpenApi(routes: readonly DocumentedRoute[], info: { version
     if (r.body) {
       let body = c.convert(r.body, 'input');
       const content: Record<string, Json> = {};
-      if (r.body === SpecRequestSchema) {
-        const props = (c.deref(body) as { properties: Record<string, Json> }).properties;
-        props.spec = { oneOf: [{ type: 'string', description: 'The spec as YAML or JSON text.' }, { $ref: `${REF}Spec` }] };
-        body = { oneOf: [body, { $ref: `${REF}Spec` }] };
-      }
+      if (r.body === SpecRequestSchema) body = { oneOf: [body, { $ref: `${REF}Spec` }] };
       content['application/json'] = { schema: body };
       for (const [type, d] of Object.entries(r.bodyMediaTypes ?? {})) content[type] = { schema: { type: 'string', description: d.description } };
       op.requestBody = { required: !(r.body instanceof z.ZodOptional), content };
