@@ -106,7 +106,9 @@ export function checkWeights(spec: NormalizedSpec): void {
 /** Host paths the script will read: for mounts and server data-root checks. */
 export function inputPaths(spec: NormalizedSpec): string[] {
   const d = spec.data;
-  const paths = d.type === 'image_folder' ? [d.root] : [...d.train, ...(d.val ?? [])];
+  const paths = d.type === 'image_folder' ? [d.root, d.train, ...(d.val ? [d.val] : [])] : [...d.train, ...(d.val ?? [])];
   if (spec.backbone.weights.kind === 'file') paths.push(spec.backbone.weights.path);
-  return paths;
+  // train/val may lie outside root (`train: ../other`): keep only paths not already inside another
+  const unique = [...new Set(paths)];
+  return unique.filter((p) => !unique.some((q) => q !== p && (p + '/').startsWith(q.endsWith('/') ? q : q + '/')));
 }

@@ -64,6 +64,14 @@ export class RunSession {
     this.sequencer.push(raw);
   }
 
+  /**
+   * A failure the runner knows and the script could not print (e.g. the engine refused a GPU
+   * request at start). Like a failure the script reports: written last, with the exit details.
+   */
+  report(failure: { reason: string; code: string; path?: (string | number)[] }): void {
+    this.reported ??= { type: 'failed', ...failure };
+  }
+
   /** An event the runner itself produces (warnings, runner logs). */
   emit(raw: RawEvent): void {
     if (!this.finished) this.sequencer.push(raw);

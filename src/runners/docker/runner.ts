@@ -204,7 +204,7 @@ export class DockerRunner implements Runner {
       if (gpus !== undefined && (isNoGpuRuntimeError(msg) || /nvidia/i.test(msg))) {
         const err = gpuStartError(msg, gpus, e);
         // Same path as a failure the script reports: the run's failed event keeps this precise code.
-        session.line(JSON.stringify({ v: 1, type: 'failed', reason: `${err.message} ${err.hint}`, code: err.code, path: ['resources', 'gpus'] }), 'stdout');
+        session.report({ reason: `${err.message} ${err.hint}`, code: err.code, path: ['resources', 'gpus'] });
       }
       return failEarly(`The container did not start: ${msg}`);
     }
