@@ -201,7 +201,7 @@ export const Resources = z
     memory: z.string().regex(/^\d+(\.\d+)?[kmgKMG]?$/).optional().meta({ description: 'Memory limit, e.g. 8g.' }),
     shm_size: z.string().regex(/^\d+(\.\d+)?[kmgKMG]?$/).default('2g').meta({ description: 'Docker /dev/shm size (64m default of Docker crashes multi-worker loading).' }),
     network: z.boolean().default(false).meta({ description: 'Docker: allow network access from the container.' }),
-    image: z.string().min(1).optional().meta({ description: 'Docker image to run in (default: --image, else TLORC_DOCKER_IMAGE, else tlorc/runtime:<framework>-<tlorc version>; see docker/README.md).' }),
+    image: z.string().min(1).optional().meta({ description: 'Docker image to run in (`--image` overrides it; without either: TLORC_DOCKER_IMAGE, else tlorc/runtime:<framework>-<tlorc version>; see docker/README.md).' }),
     num_workers: z.number().int().nonnegative().default(0).meta({ description: 'Data-loader worker processes.' }),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   })
