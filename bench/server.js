@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Server benchmark (a script, not a timed test). Needs the build: `npm run build`, then
+// Server benchmark (a script, not a timed test): `npm run bench:server`, or after `npm run build`:
 //   node bench/server.js [--subscribers 0,50,200] [--events 20000] [--quick]
 //
 // Measures, on this machine, against a real server process on loopback:
