@@ -36,5 +36,6 @@ export function parseSpec(source: LoadedSource): NormalizedSpec {
   throw new TlorcError('TLORC_SPEC_INVALID', `Invalid spec${source.file ? ` ${source.file}` : ''}: ${formatPath(first.path)}: ${first.message}${more}`, {
     issues: r.issues,
     path: first.path,
+    ...(source.file ? { details: { file: source.file } } : {}),
   });
 }

@@ -65,7 +65,7 @@ describe('tlorc CLI: bad input', () => {
     expect(r.stderr).toContain('optimizer.lr');
     expect(r.stderr).toContain('did you mean "learning_rate"');
     expect(r.stderr).toMatch(/expected: one of: name, learning_rate/);
-    expect(r.stderr).toMatch(/spec\.yaml:\d+/);
+    expect(r.stderr).toMatch(/spec\.yaml:9:\d+/);
   });
 
   it('wrong type and unknown backbone, with --json giving the same issues as data', async () => {

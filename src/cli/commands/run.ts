@@ -41,6 +41,9 @@ async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: st
       ...(opts.output ? { outputDir: opts.output } : {}),
       onSetupProgress: (l) => process.stderr.write(l + '\n'),
     });
+    // record the run in the local store too, so `tlorc runs list|show|logs` see it; never breaks the run
+    const { recordLocalRun } = await import('../../store/local-record.js');
+    const recorded = recordLocalRun(handle, { onError: (e) => process.stderr.write(`tlorc: warning: run not recorded in the local store: ${(e as Error).message}\n`) });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
@@ -55,6 +58,7 @@ async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: st
       else printer!.event(e);
     }
     const result = await handle.result;
+    await recorded;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (!json) process.stderr.write(printer!.summary(result) + '\n');
