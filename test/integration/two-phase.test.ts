@@ -36,8 +36,8 @@ describe('two-phase fine-tuning (Keras MobileNet, bundled flowers)', () => {
     expect(phases[1]!.trainable_params).toBeGreaterThan(phases[0]!.trainable_params);
     expect(run.events.some((e) => e.type === 'warning' && /frozen/i.test((e as { message: string }).message))).toBe(false);
 
-    const ckpt = (name: string) => path.join(run.result.runDir, 'checkpoints', name, 'model.keras');
-    const r = await execa(python(), [fixture('compare_keras_weights.py'), WEIGHTS, '224', '0.25', ckpt('head'), ckpt('finetune')], {
+    const ckpt = (name: string) => path.join(run.result.runDir, 'checkpoints', name, 'model.keras'); // checkpoints/<n>-<phase name>/
+    const r = await execa(python(), [fixture('compare_keras_weights.py'), WEIGHTS, '224', '0.25', ckpt('1-head'), ckpt('2-finetune')], {
       env: { KERAS_BACKEND: 'torch' },
     });
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { order: string[]; checkpoints: { changed: string[]; missing: string[] }[] };
