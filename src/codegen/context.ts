@@ -82,6 +82,8 @@ function common(spec: NormalizedSpec): Ctx {
     early_stopping_config: py(es ? { monitor: es.monitor, patience: es.patience, min_delta: f(es.min_delta), restore_best: es.restore_best } : null),
     any_schedule: anySchedule,
     multi_phase: spec.phases.length > 1,
+    has_cpus: spec.resources.cpus !== undefined,
+    cpu_threads: py(String(Math.max(1, Math.floor(spec.resources.cpus ?? 1)))),
     head_units: py(spec.head.units ?? null),
     output_activation: py(spec.head.output_activation),
     has_head_layers: spec.head.layers.length > 0,

@@ -14,6 +14,10 @@ import os
 import time
 from collections import OrderedDict
 
+# resources.cpus: one compute thread per granted CPU. More OpenMP threads than CPUs make the
+# threads wait on each other, and training gets many times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 # Tokenizing happens in DataLoader workers; the tokenizer's own thread pool must not fork with them.
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

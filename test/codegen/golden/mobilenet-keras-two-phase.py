@@ -13,6 +13,9 @@ import os
 
 # Keras 3 chooses its backend when it is first imported, so this comes before `import keras`.
 os.environ["KERAS_BACKEND"] = "torch"
+# resources.cpus: one compute thread per granted CPU. More OpenMP threads than CPUs make the
+# threads wait on each other, and training gets many times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
 # resources.device: cpu. Hiding the GPUs makes every Keras backend run on the CPU.
 os.environ["CUDA_VISIBLE_DEVICES"] = ""
 
