@@ -1,0 +1,49 @@
+/**
+ * `tlorc validate --dry-run`: builds the real model and runs one batch forward and backward,
+ * so mistakes that only the framework can see (a layer name that does not exist) show up
+ * before a long run, with the field path; a good spec passes and leaves nothing behind.
+ */
+import { describe, it, expect } from 'vitest';
+import { execa } from 'execa';
+import { writeFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot, tmpDir } from '../helpers.js';
+
+const bin = path.join(repoRoot, 'bin', 'tlorc.js');
+const flowers = path.join(repoRoot, 'examples', 'flowers');
+
+function spec(freeze: string): string {
+  const dir = tmpDir();
+  const f = path.join(dir, 'spec.yaml');
+  writeFileSync(f, `apiVersion: tlorc/v1
+task: image_classification
+framework: keras
+backbone: { name: mobilenet, alpha: 0.25, input_size: 224, weights: ${JSON.stringify(path.join(flowers, 'weights', 'mobilenet_2_5_224_tf_no_top.h5'))} }
+freeze: ${freeze}
+data: { type: image_folder, root: ${JSON.stringify(flowers)} }
+batch_size: 4
+epochs: 1
+output: ./runs
+`);
+  return f;
+}
+
+describe('tlorc validate --dry-run', () => {
+  it('passes for a good spec: one batch forward and backward, no run directory left', async () => {
+    const f = spec('{ until: conv_pw_11_relu }');
+    const r = await execa('node', [bin, 'validate', '--dry-run', f], { reject: false });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/dry run: one batch forward and backward OK/);
+    expect(existsSync(path.join(path.dirname(f), 'runs')) ? readdirSync(path.join(path.dirname(f), 'runs')) : []).toEqual([]);
+  }, 180_000);
+
+  it('a freeze layer that does not exist fails with the field path', async () => {
+    const r = await execa('node', [bin, 'validate', '--dry-run', '--json', spec('{ until: conv_pw_99 }')], { reject: false });
+    expect(r.exitCode).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.error.path).toEqual(['freeze', 'until']);
+    expect(report.error.message).toContain('conv_pw_99');
+  }, 180_000);
+});
