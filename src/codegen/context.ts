@@ -192,6 +192,7 @@ function kerasImage(spec: NormalizedSpec, k: KerasConstructor): Ctx {
     preprocessing: py(k.preprocessing),
     has_alpha: spec.backbone.alpha !== null,
     alpha: py(fOrNone(spec.backbone.alpha)),
+    has_batchnorm: entry.normalization === 'batchnorm',
     bn_inference: bnInference(entry, spec),
     head_layers: py(spec.head.layers.map((l) => ({ units: l.units, activation: l.activation, dropout: f(l.dropout), batch_norm: l.batch_norm, l1: f(l.l1), l2: f(l.l2) }))),
     loss_class: pyIdent(loss.cls),

@@ -113,8 +113,6 @@ def build_model(num_outputs):
         )
 
     inputs = keras.Input(shape=INPUT_SHAPE, name="image")
-    # BatchNormalization layers whose `trainable` is False run in inference mode in Keras 3
-    # (normalizing with their stored statistics, never updating them); see freeze().
     features = base(inputs)
     x = keras.layers.Flatten(name="flatten")(features)
     for i, layer in enumerate(HEAD_LAYERS, start=1):
