@@ -1,8 +1,7 @@
 /** `tlorc run spec.yaml`: validate, generate, train, with live progress or NDJSON events. */
 import { Option, type Command } from 'commander';
 import { run } from '../../sdk/index.js';
-import { EXIT, type ErrorBody } from '../../errors/index.js';
-import { ProgressPrinter } from '../ui/progress.js';
+import { followRun } from '../ui/follow.js';
 import { printError } from '../ui/errors.js';
 import { specOptions, jsonOption } from './common.js';
 import type { RunnerKind } from '../../runners/types.js';
@@ -32,7 +31,6 @@ export function register(program: Command): void {
 
 async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[] }): Promise<number> {
   const json = !!opts.json;
-  const printer = json ? null : new ProgressPrinter();
   try {
     const handle = await run(specPath, {
       runner: opts.runner,
@@ -44,37 +42,8 @@ async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: st
     // record the run in the local store too, so `tlorc runs list|show|logs` see it; never breaks the run
     const { recordLocalRun } = await import('../../store/local-record.js');
     const recorded = recordLocalRun(handle, { onError: (e) => process.stderr.write(`tlorc: warning: run not recorded in the local store: ${(e as Error).message}\n`) });
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) process.exit(EXIT.cancelled); // second Ctrl-C: the exit hook kills the process group
-      process.stderr.write(`\ntlorc: ${sig}: cancelling run ${handle.runId} (Ctrl-C again to force)\n`);
-      void handle.cancel(`${sig} received`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    for await (const e of handle) {
-      if (json) process.stdout.write(JSON.stringify(e) + '\n');
-      else printer!.event(e);
-    }
-    const result = await handle.result;
-    await recorded;
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    if (!json) process.stderr.write(printer!.summary(result) + '\n');
-    if (result.status === 'completed') return EXIT.ok;
-    if (!json && result.error) printFailure(result.error);
-    return result.status === 'cancelled' ? EXIT.cancelled : EXIT.runFailed;
+    return await followRun(handle, { json, afterEnd: () => recorded });
   } catch (e) {
     return printError(e, json);
   }
-}
-
-function printFailure(err: ErrorBody): void {
-  const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').slice(-12) : [];
-  const lines = [`tlorc: run failed ${err.code}: ${err.message}`];
-  if (err.path) lines.push(`  field: ${err.path.join('.')}`);
-  if (tail.length) lines.push('  stderr (last lines):', ...tail.map((l) => `    ${l}`));
-  lines.push(`  hint: ${err.hint}`);
-  process.stderr.write(lines.join('\n') + '\n');
 }

@@ -1,0 +1,52 @@
+/**
+ * Following a run in the terminal, local or remote alike: live progress (or NDJSON with --json),
+ * Ctrl-C cancels (twice: stop now), a summary table, and the exit code for the result.
+ */
+import { EXIT, type ErrorBody } from '../../errors/index.js';
+import type { RunHandle } from '../../runners/types.js';
+import { ProgressPrinter } from './progress.js';
+
+export interface FollowOptions {
+  json: boolean;
+  /** What "cancel" means here, for the message (e.g. "on the server"). */
+  where?: string;
+  /** Runs once the run has ended, before the summary (e.g. waiting for the store record). */
+  afterEnd?: () => Promise<unknown>;
+}
+
+export async function followRun(handle: RunHandle, options: FollowOptions): Promise<number> {
+  const printer = options.json ? null : new ProgressPrinter();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.cancelled); // second Ctrl-C: the exit hooks stop what is left
+    process.stderr.write(`\ntlorc: ${sig}: cancelling run ${handle.runId}${options.where ? ` ${options.where}` : ''} (Ctrl-C again to force)\n`);
+    void handle.cancel(`${sig} received`).catch(() => {});
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for await (const e of handle) {
+      if (printer) printer.event(e);
+      else process.stdout.write(JSON.stringify(e) + '\n');
+    }
+    const result = await handle.result;
+    await options.afterEnd?.();
+    if (printer) process.stderr.write(printer.summary(result) + '\n');
+    if (result.status === 'completed') return EXIT.ok;
+    if (printer && result.error) printFailure(result.error);
+    return result.status === 'cancelled' ? EXIT.cancelled : EXIT.runFailed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function printFailure(err: ErrorBody): void {
+  const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').slice(-12) : [];
+  const lines = [`tlorc: run failed ${err.code}: ${err.message}`];
+  if (err.path) lines.push(`  field: ${err.path.join('.')}`);
+  if (tail.length) lines.push('  stderr (last lines):', ...tail.map((l) => `    ${l}`));
+  lines.push(`  hint: ${err.hint}`);
+  process.stderr.write(lines.join('\n') + '\n');
+}
