@@ -3,6 +3,7 @@
  * runner, prepare the run directory, store, queue), starting queued runs when the
  * scheduler says so, recording their events, cancelling, and stopping cleanly.
  */
+import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERRORS } from '../errors/catalog.js';
 import { TlorcError, toTlorcError, type ErrorBody } from '../errors/index.js';
@@ -165,10 +166,17 @@ export class RunManager {
     return prepared;
   }
 
-  /** Give the run exactly the GPUs the scheduler assigned (none for CPU runs on a GPU server). */
+  /**
+   * Give the run exactly the GPUs the scheduler assigned (none for CPU runs on a GPU server), and
+   * its share of the CPU cores: N concurrent runs that each start one math thread per core fight
+   * over the cores (OpenMP spin-waits), which on a small machine is 10-100x slower, not N x.
+   */
   private withGpus(p: PreparedRun, ids: string[]): PreparedRun {
-    if (this.cfg.gpuSlots.length === 0 && ids.length === 0) return p;
-    const env = { ...p.env, CUDA_VISIBLE_DEVICES: ids.join(',') };
+    const threads: Record<string, string> = p.spec.resources.cpus === undefined && !process.env.OMP_NUM_THREADS && !p.env.OMP_NUM_THREADS
+      ? { OMP_NUM_THREADS: String(Math.max(1, Math.floor(os.cpus().length / this.cfg.concurrency))) }
+      : {};
+    if (this.cfg.gpuSlots.length === 0 && ids.length === 0) return { ...p, env: { ...p.env, ...threads } };
+    const env = { ...p.env, ...threads, CUDA_VISIBLE_DEVICES: ids.join(',') };
     const spec: NormalizedSpec = { ...p.spec, resources: { ...p.spec.resources, ...(ids.length ? { gpus: ids } : { gpus: undefined }) } };
     return { ...p, env, spec };
   }
