@@ -4,7 +4,7 @@
  * A run produces a sequence of events. On the wire and on disk each is one JSON line:
  *   {"v":1,"type":"epoch","runId":"...","seq":7,"ts":"2026-12-03T18:00:00.000Z", ...payload}
  * `seq` starts at 1 and increases by exactly 1 per event of a run: a gap means a lost event.
- * The Python side emits the same objects without runId/seq (see python/tlorc_runtime/events.py);
+ * The Python side emits the same objects without runId/seq (see `emit` in python/tlorc_runtime.py);
  * the runner stamps them, so every event source (Python, the runner itself) shares one sequence.
  */
 import { z } from 'zod';
