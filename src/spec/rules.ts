@@ -126,7 +126,14 @@ const scheduleRules = (opt: { name?: string | undefined; momentum?: number | und
 const optimizerRules: Rule = (s) => {
   const out = scheduleRules(s.optimizer, ['optimizer'], s.optimizer.name);
   (s.phases ?? []).forEach((ph, i) => {
-    if (ph.optimizer) out.push(...scheduleRules(ph.optimizer, ['phases', i, 'optimizer'], ph.optimizer.name ?? s.optimizer.name));
+    if (!ph.optimizer) return;
+    // what the phase really trains with: its overrides on top of the top-level optimizer
+    const override = Object.fromEntries(Object.entries(ph.optimizer).filter(([, v]) => v !== undefined));
+    const merged = { ...s.optimizer, ...override };
+    for (const found of scheduleRules(merged, ['phases', i, 'optimizer'], merged.name)) {
+      const field = found.path[found.path.length - 1] as string;
+      out.push(field in override ? found : { ...found, message: `${found.message} (${field} is inherited from the top-level optimizer)` });
+    }
   });
   return out;
 };

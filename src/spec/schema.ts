@@ -106,10 +106,11 @@ export const Schedule = z.discriminatedUnion('type', [
   }),
 ]).meta({ description: 'Learning-rate schedule, stepped once per epoch.' });
 
-const optimizerFields = {
-  name: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
-  learning_rate: z.number().positive().max(10).default(1e-3).meta({ description: 'Learning rate (Keras 3 and PyTorch both call it this; `lr` is not accepted).' }),
-  weight_decay: nonNegative.default(0),
+/** Optimizer fields without defaults: a phase's override names only what it changes. */
+const optimizerOverrideFields = {
+  name: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).optional(),
+  learning_rate: z.number().positive().max(10).optional().meta({ description: 'Learning rate (Keras 3 and PyTorch both call it this; `lr` is not accepted).' }),
+  weight_decay: nonNegative.optional(),
   momentum: z.number().min(0).lt(1).optional().meta({ description: 'sgd and rmsprop only.' }),
   nesterov: z.boolean().optional().meta({ description: 'sgd only.' }),
   clipvalue: z.number().positive().optional().meta({ description: 'Clip each gradient element to [-clipvalue, clipvalue].' }),
@@ -118,13 +119,20 @@ const optimizerFields = {
   schedule: Schedule.optional(),
 };
 
-export const Optimizer = z.strictObject(optimizerFields).meta({ description: 'How weights are updated.' });
-/** A phase may override some optimizer fields; the rest come from the top-level optimizer. */
-export const OptimizerOverride = z.strictObject(
-  Object.fromEntries(Object.entries(optimizerFields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as {
-    [K in keyof typeof optimizerFields]: z.ZodOptional<z.ZodType<z.output<(typeof optimizerFields)[K]>, z.input<(typeof optimizerFields)[K]>>>;
-  },
-);
+/**
+ * A phase may override some optimizer fields; every field it does not name comes from the
+ * top-level optimizer (no defaults here, or they would silently replace the top-level values).
+ */
+export const OptimizerOverride = z.strictObject(optimizerOverrideFields);
+
+export const Optimizer = z
+  .strictObject({
+    ...optimizerOverrideFields,
+    name: optimizerOverrideFields.name.unwrap().default('adam'),
+    learning_rate: z.number().positive().max(10).default(1e-3).meta({ description: 'Learning rate (Keras 3 and PyTorch both call it this; `lr` is not accepted).' }),
+    weight_decay: nonNegative.default(0),
+  })
+  .meta({ description: 'How weights are updated.' });
 
 export const EarlyStopping = z.strictObject({
   monitor: z.enum(['val_loss', 'val_accuracy']).default('val_loss'),

@@ -24,15 +24,15 @@ const VARIANTS: Variant[] = [
     }),
   },
   {
-    label: 'logits, categorical, two phases, rmsprop with clipnorm, plateau, batchnorm train',
+    label: 'logits, categorical, two phases, adamw with global clipnorm then rmsprop, plateau, batchnorm train',
     patch: (isImage) => ({
       loss: { name: 'categorical_crossentropy', from_logits: true },
       head: { output_activation: 'linear', pooling: isImage ? 'max' : 'mean' },
-      optimizer: { name: 'rmsprop', momentum: 0.5, clipnorm: 1, schedule: { type: 'reduce_on_plateau' } },
+      optimizer: { name: 'adamw', weight_decay: 0.01, global_clipnorm: 2, schedule: { type: 'reduce_on_plateau' } },
       backbone: isImage ? { batchnorm: 'train' } : {},
       phases: [
         { name: 'head', epochs: 1, freeze: 'all' },
-        { name: 'tune', epochs: 1, freeze: { first: 3 }, optimizer: { name: 'adamw', weight_decay: 0.01, global_clipnorm: 2, clipnorm: undefined } },
+        { name: 'tune', epochs: 1, freeze: { first: 3 }, optimizer: { name: 'rmsprop', momentum: 0.5 } }, // inherits weight_decay, global_clipnorm, schedule
       ],
       resources: { device: 'cpu', num_workers: 2 },
     }),

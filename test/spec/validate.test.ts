@@ -132,6 +132,24 @@ phases:
     ]);
   });
 
+  it('a phase override changes only the fields it names (name, learning rate, weight decay are inherited)', () => {
+    const t = base.replace('epochs: 2\n', '') + `optimizer: { name: sgd, learning_rate: 0.05, momentum: 0.9, weight_decay: 0.01 }
+phases:
+  - { epochs: 1 }
+  - { epochs: 1, optimizer: { learning_rate: 1.0e-3 } }
+  - { epochs: 1, optimizer: { momentum: 0.5 } }
+`;
+    const spec = parseSpec(parseSpecText(t, '/specs'));
+    expect(spec.phases.map((p) => p.optimizer)).toEqual([
+      { name: 'sgd', learning_rate: 0.05, weight_decay: 0.01, momentum: 0.9 },
+      { name: 'sgd', learning_rate: 1e-3, weight_decay: 0.01, momentum: 0.9 },
+      { name: 'sgd', learning_rate: 0.05, weight_decay: 0.01, momentum: 0.5 },
+    ]);
+    // switching the optimizer in a phase while momentum is inherited is caught before anything runs
+    const bad = base.replace('epochs: 2\n', '') + 'optimizer: { name: sgd, momentum: 0.9 }\nphases: [{ epochs: 1, optimizer: { name: adam } }]\n';
+    expect(one(bad, 'phases.0.optimizer.momentum').message).toMatch(/inherited/);
+  });
+
   it('freeze forms: all, none, first, until, pattern; anything else names the forms', () => {
     for (const f of ['all', 'none', '{ first: 10 }', '{ until: conv_pw_5 }', '{ pattern: "conv_dw_*" }'])
       expect(checkSpec(parseSpecText(base + `freeze: ${f}\n`, '/')).ok).toBe(true);
