@@ -81,10 +81,11 @@ export async function validate(spec: SpecLike, options: ValidateOptions = {}): P
         report.dryRun = await handle.result;
         if (report.dryRun.status !== 'completed') {
           const e = report.dryRun.error;
+          const generic = !e || e.code === 'TLORC_RUN_FAILED';
           report.error = {
-            code: e?.code === 'TLORC_RUN_FAILED' ? 'TLORC_DRY_RUN_FAILED' : (e?.code ?? 'TLORC_DRY_RUN_FAILED'),
+            code: generic ? 'TLORC_DRY_RUN_FAILED' : e.code,
             message: `Dry run failed: ${e?.message ?? 'unknown reason'}`,
-            hint: 'The model could not run one batch forward and backward; see the Python error (often a shape or label mismatch).',
+            hint: generic ? 'The model could not run one batch forward and backward; see the Python error (often a shape or label mismatch).' : e.hint,
             ...(e?.path ? { path: e.path } : {}),
             ...(e?.details ? { details: e.details } : {}),
           };

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { execa } from 'execa';
-import { writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, tmpDir } from '../helpers.js';
 
@@ -45,5 +45,19 @@ describe('tlorc validate --dry-run', () => {
     expect(report.ok).toBe(false);
     expect(report.error.path).toEqual(['freeze', 'until']);
     expect(report.error.message).toContain('conv_pw_99');
+  }, 180_000);
+
+  it('a bad layer name in phase 2 fails before phase 1 trains (tlorc run, exit 2, no epoch)', async () => {
+    const f = spec('all');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('epochs: 1\n', 'phases: [{ epochs: 1 }, { epochs: 1, freeze: { until: conv_pw_11_relU } }]\n'));
+    const r = await execa('node', [bin, 'run', '--json', f], { reject: false });
+    expect(r.exitCode).toBe(2);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.some((e) => e.type === 'epoch')).toBe(false);
+    const failed = events.at(-1);
+    expect(failed.type).toBe('failed');
+    expect(failed.code).toBe('TLORC_SPEC_INVALID');
+    expect(failed.path).toEqual(['phases', 1, 'freeze', 'until']);
+    expect(failed.reason).toContain('conv_pw_11_relu'); // did you mean
   }, 180_000);
 });

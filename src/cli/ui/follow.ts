@@ -2,7 +2,7 @@
  * Following a run in the terminal, local or remote alike: live progress (or NDJSON with --json),
  * Ctrl-C cancels (twice: stop now), a summary table, and the exit code for the result.
  */
-import { EXIT, type ErrorBody } from '../../errors/index.js';
+import { ERRORS, EXIT, type ErrorBody } from '../../errors/index.js';
 import type { RunHandle } from '../../runners/types.js';
 import { ProgressPrinter } from './progress.js';
 
@@ -35,7 +35,11 @@ export async function followRun(handle: RunHandle, options: FollowOptions): Prom
     if (printer) process.stderr.write(printer.summary(result) + '\n');
     if (result.status === 'completed') return EXIT.ok;
     if (printer && result.error) printFailure(result.error);
-    return result.status === 'cancelled' ? EXIT.cancelled : EXIT.runFailed;
+    if (result.status === 'cancelled') return EXIT.cancelled;
+    // a failure the script traced to the input (a layer name that does not exist, a class count
+    // that does not fit head.units) is invalid input, as if validation had caught it
+    const exit = result.error ? ERRORS[result.error.code]?.exit : undefined;
+    return exit === EXIT.invalidInput || exit === EXIT.environment ? exit : EXIT.runFailed;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -241,9 +241,12 @@ def run():
 
     model, base = build_model(num_outputs)
 
+    # Every phase's freeze rule is checked before anything trains (a layer name that does not
+    # exist in phase 2 must not cost the time of phase 1); the first phase's rule is applied last.
+    for phase in reversed(PHASES):
+        freeze(base, phase)
+
     if rt.is_dry_run():
-        for phase in reversed(PHASES):  # check every phase's freeze rule, ending with the first
-            freeze(base, phase)
         compile_for_phase(model, PHASES[0])
         x, y = train_batches[0]
         logs = model.train_on_batch(x, y, return_dict=True)

@@ -332,9 +332,12 @@ def run():
     model = TextClassifier(encoder, num_outputs).to(device)
     train_batches, val_batches = loader(train_items, tokenizer, training=True), loader(val_items, tokenizer, training=False)
 
+    # Every phase's freeze rule is checked before anything trains (a layer name that does not
+    # exist in phase 2 must not cost the time of phase 1); the first phase's rule is applied last.
+    for phase in reversed(PHASES):
+        _, inference = freeze(model, phase)
+
     if rt.is_dry_run():
-        for phase in reversed(PHASES):  # check every phase's freeze rule, ending with the first
-            _, inference = freeze(model, phase)
         set_train_mode(model, inference)
         batch, labels = next(iter(train_batches))
         loss = criterion(model(to_device(batch, device)), targets_for(labels, len(classes)).to(device))

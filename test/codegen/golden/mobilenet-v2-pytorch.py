@@ -318,9 +318,12 @@ def run():
 
     model = Classifier(build_trunk(), num_outputs).to(device)
 
+    # Every phase's freeze rule is checked before anything trains (a layer name that does not
+    # exist in phase 2 must not cost the time of phase 1); the first phase's rule is applied last.
+    for phase in reversed(PHASES):
+        _, inference = freeze(model, phase)
+
     if rt.is_dry_run():
-        for phase in reversed(PHASES):  # check every phase's freeze rule, ending with the first
-            _, inference = freeze(model, phase)
         set_train_mode(model, inference)
         x, labels = next(iter(train_batches))
         loss = criterion(model(x.to(device)), targets_for(labels, len(classes)).to(device))
