@@ -7,6 +7,7 @@ import { existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TlorcError } from '../errors/index.js';
 import type { NormalizedSpec, NormalizedData } from '../spec/normalized.js';
+import { parseTable } from './table.js';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp'];
 
@@ -52,12 +53,11 @@ function imageFolder(d: Extract<NormalizedData, { type: 'image_folder' }>): Data
   return { classes: [...train.keys()].sort(), train: [...train.values()].reduce((a, b) => a + b, 0), val };
 }
 
-/** Parse a text table the way the generated script does (split on \n only; see PROVENANCE traps). */
+/** The labels of one text table, read as the generated script reads it (see table.ts). */
 function tableLabels(file: string, d: Extract<NormalizedData, { type: 'text_table' }>, field: (string | number)[]): string[] {
   if (!existsSync(file) || !statSync(file).isFile()) throw new TlorcError('TLORC_DATA_NOT_FOUND', `Text data file not found: ${file}`, { path: field });
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  let header: string[] | null = null;
-  if (d.header) header = (lines.shift() ?? '').split(d.delimiter);
+  const rows = parseTable(readFileSync(file, 'utf8'), d.delimiter, d.quoting);
+  const header = d.header ? (rows.shift() ?? []).map((h) => h.trim()) : null;
   const col = (c: number | string, name: string) => {
     if (typeof c === 'number') return c;
     const i = header?.indexOf(c) ?? -1;
@@ -65,13 +65,11 @@ function tableLabels(file: string, d: Extract<NormalizedData, { type: 'text_tabl
     return i;
   };
   const li = col(d.label_column, 'label_column');
-  col(d.text_column, 'text_column');
-  if (lines.length === 0) throw new TlorcError('TLORC_DATA_INVALID', `Text data file has no rows: ${file}`, { path: field });
-  if (d.quoting === 'csv') return lines.map(() => '?'); // RFC-4180 fields may span lines: the script parses them
-  return lines.map((l, i) => {
-    const parts = l.split(d.delimiter);
-    if (parts.length <= li)
-      throw new TlorcError('TLORC_DATA_INVALID', `${file} line ${i + 1 + (d.header ? 1 : 0)} has ${parts.length} column(s); label_column ${String(d.label_column)} is missing.`, { path: ['data', 'label_column'], hint: `Check data.delimiter (now ${JSON.stringify(d.delimiter)}).` });
+  const ti = col(d.text_column, 'text_column');
+  if (rows.length === 0) throw new TlorcError('TLORC_DATA_INVALID', `Text data file has no rows: ${file}`, { path: field });
+  return rows.map((parts, i) => {
+    if (parts.length <= Math.max(li, ti))
+      throw new TlorcError('TLORC_DATA_INVALID', `${file} record ${i + 1 + (d.header ? 1 : 0)} has ${parts.length} column(s); column ${String(parts.length <= li ? d.label_column : d.text_column)} is missing.`, { path: ['data', parts.length <= li ? 'label_column' : 'text_column'], hint: `Check data.delimiter (now ${JSON.stringify(d.delimiter)}) and data.quoting (now ${d.quoting}).` });
     return parts[li]!.trim();
   });
 }
@@ -79,8 +77,8 @@ function tableLabels(file: string, d: Extract<NormalizedData, { type: 'text_tabl
 function textTable(d: Extract<NormalizedData, { type: 'text_table' }>): DataSummary {
   const train = d.train.flatMap((f, i) => tableLabels(f, d, ['data', 'train', ...(d.train.length > 1 ? [i] : [])]));
   const val = d.val ? d.val.flatMap((f, i) => tableLabels(f, d, ['data', 'val', ...(d.val!.length > 1 ? [i] : [])])) : null;
-  const classes = d.quoting === 'csv' ? [] : [...new Set(train)].sort();
-  if (d.quoting !== 'csv' && classes.length < 2)
+  const classes = [...new Set(train)].sort();
+  if (classes.length < 2)
     throw new TlorcError('TLORC_DATA_INVALID', `Classification needs at least 2 labels; the training files have ${classes.length}.`, { path: ['data', 'label_column'] });
   return { classes, train: train.length, val: val ? val.length : null };
 }
