@@ -197,7 +197,10 @@ def loading_weights(kind, what, source=None, cache_file=None, unavailable=(OSErr
     except TlorcFailure:
         raise
     except Exception as e:  # noqa: BLE001
-        detail = f"{type(e).__name__}: {e}"[:1500]
+        detail = f"{type(e).__name__}: {e}"
+        # torch suggests retrying with weights_only=False, i.e. unpickling arbitrary code from the
+        # file: never advice tlorc passes on for a file that does not load
+        detail = "\n".join(l for l in detail.splitlines() if "weights_only=False" not in l and "WeightsUnpickler" not in l)[:1500]
         if kind == "file":
             raise TlorcFailure("TLORC_WEIGHTS_MISMATCH", f"the weights file {source} does not fit {what}: {detail}", ["backbone", "weights"]) from e
         if kind == "pretrained" and ((cache_file is not None and not cached_before) or isinstance(e, unavailable)):

@@ -3,7 +3,7 @@
  * missing folders, empty class folders, val classes unknown to train, unreadable
  * text tables, missing weights files. Each failure is a TlorcError naming the field.
  */
-import { existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, statSync, readdirSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { TlorcError } from '../errors/index.js';
 import type { NormalizedSpec, NormalizedData } from '../spec/normalized.js';
@@ -99,6 +99,31 @@ export function checkWeights(spec: NormalizedSpec): void {
   if (w.kind !== 'file') return;
   if (!existsSync(w.path))
     throw new TlorcError('TLORC_WEIGHTS_NOT_FOUND', `Weights file not found: ${w.path}`, { path: ['backbone', 'weights'] });
+  // A file in the other framework's format can never load: say so now, not after data loading.
+  const fmt = weightsFormat(w.path);
+  const ctor = spec.backbone.entry.frameworks[spec.framework];
+  const wants = spec.framework === 'keras' ? ['hdf5', 'zip'] : ctor && 'kind' in ctor && ctor.kind === 'transformers' ? ['folder', 'zip', 'pickle', 'safetensors'] : ['zip', 'pickle'];
+  if (fmt === 'empty' || !wants.includes(fmt))
+    throw new TlorcError('TLORC_WEIGHTS_MISMATCH', `Weights file ${w.path} is ${FORMAT_NAMES[fmt]}, which ${spec.framework} cannot load for ${spec.backbone.name}.`, {
+      path: ['backbone', 'weights'],
+      hint: spec.framework === 'keras' ? 'Keras backbones load .h5 / .weights.h5 (HDF5) or .keras files.' : ctor && 'kind' in ctor && ctor.kind === 'transformers' ? 'Text backbones load a Hugging Face model folder (config.json + weights).' : 'PyTorch backbones load a state dict saved with torch.save (.pt / .pth).',
+    });
+}
+
+const FORMAT_NAMES = { hdf5: 'an HDF5 (Keras) file', zip: 'a zip archive (.keras or torch.save)', pickle: 'a pickle (legacy torch.save)', safetensors: 'a safetensors file', folder: 'a folder', empty: 'empty', unknown: 'of an unknown format' } as const;
+
+function weightsFormat(p: string): keyof typeof FORMAT_NAMES {
+  if (statSync(p).isDirectory()) return 'folder';
+  const head = Buffer.alloc(8);
+  const fd = openSync(p, 'r');
+  const n = readSync(fd, head, 0, 8, 0);
+  closeSync(fd);
+  if (n === 0) return 'empty';
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'hdf5';
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'zip';
+  if (head[0] === 0x80) return 'pickle';
+  if (p.endsWith('.safetensors')) return 'safetensors';
+  return 'unknown';
 }
 
 /** Host paths the script will read: for mounts and server data-root checks. */

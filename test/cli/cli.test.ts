@@ -114,6 +114,17 @@ describe('tlorc CLI: bad input', () => {
     expect(runsLeft(dir)).toEqual([]);
   });
 
+  it('a Keras HDF5 weights file for a PyTorch backbone is refused before anything runs', async () => {
+    const dir = flowersCopy();
+    const h5 = path.join(repoRoot, 'examples', 'flowers', 'weights', 'mobilenet_2_5_224_tf_no_top.h5');
+    const text = spec('', `{ name: mobilenet_v2, weights: ${JSON.stringify(h5)}, input_size: 96 }`).replace('framework: keras', 'framework: pytorch');
+    const r = await tlorc(['run', write(dir, text)]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('TLORC_WEIGHTS_MISMATCH');
+    expect(r.stderr).toContain('HDF5');
+    expect(runsLeft(dir)).toEqual([]);
+  });
+
   it('bad --set override: exit 2', async () => {
     const dir = flowersCopy();
     const r = await tlorc(['validate', write(dir, spec()), '--set', 'optimizer.learning_rate']);
