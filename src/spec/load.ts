@@ -8,7 +8,7 @@ import { parseDocument, isMap, isSeq, isNode, LineCounter, type Node } from 'yam
 import { TlorcError } from '../errors/index.js';
 
 export interface SourceMap {
-  /** 1-based line/column of the node at a field path, or of its closest existing parent. */
+  /** 1-based line/column of the node at a field path; undefined when the path is not in the source. */
   locate(path: readonly (string | number)[]): { line: number; column: number } | undefined;
 }
 
@@ -41,9 +41,10 @@ export function parseSpecText(text: string, baseDir: string, file?: string): Loa
       for (const key of p) {
         if (isMap(node)) node = node.get(key, true);
         else if (isSeq(node) && typeof key === 'number') node = node.get(key, true);
-        else break;
+        else return undefined;
+        // a field that is not in the file (missing, or set by --set) has no position to show
         if (isNode(node)) found = node;
-        else break;
+        else return undefined;
       }
       if (!found?.range) return undefined;
       const pos = lineCounter.linePos(found.range[0]);

@@ -8,7 +8,8 @@ export function applyOverrides(raw: unknown, sets: readonly string[]): unknown {
   for (const set of sets) {
     const eq = set.indexOf('=');
     if (eq <= 0) throw new TlorcError('TLORC_OVERRIDE_INVALID', `Override "${set}" is not of the form path=value.`);
-    const keyPath = set.slice(0, eq).split('.');
+    // `phases.1.epochs` and `phases[1].epochs` (the form error messages print) mean the same
+    const keyPath = set.slice(0, eq).replace(/\[(\d+)\]/g, '.$1').split('.');
     if (keyPath.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype'))
       throw new TlorcError('TLORC_OVERRIDE_INVALID', `Override path "${set.slice(0, eq)}" is not valid.`);
     // the value is read as YAML, so 1e-4 is a number, true a boolean, [1,2] a list

@@ -69,7 +69,19 @@ function knownKeysAt(schema: z.ZodType, p: readonly PropertyKey[], input: unknow
   return def?.type === 'object' ? Object.keys(def.shape) : [];
 }
 
+/** A union of one-key objects given several of those keys (freeze: {first: 3, until: x}). */
+function severalForms(issue: z.core.$ZodIssue): string[] | null {
+  if (issue.code !== 'invalid_union') return null;
+  const onlyExtraKeys = issue.errors.filter((errs) => errs.length > 0 && errs.every((e) => e.code === 'unrecognized_keys' && e.path.length === 0));
+  if (onlyExtraKeys.length < 2) return null;
+  return [...new Set(onlyExtraKeys.flatMap((errs) => errs.flatMap((e) => (e as { keys: string[] }).keys)))].sort();
+}
+
 function flatten(issue: z.core.$ZodIssue, base: PropertyKey[] = []): z.core.$ZodIssue[] {
+  const several = severalForms(issue);
+  if (several) {
+    return [{ code: 'custom', path: [...base, ...issue.path], message: `Give exactly one of ${several.join(', ')}, not several.`, input: undefined } as z.core.$ZodIssue];
+  }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // choose the branch whose first issue is deepest (it matched the most of the input)
     const branches = issue.errors.map((errs) => errs.map((e) => ({ ...e, path: [...base, ...issue.path, ...e.path] })));
@@ -152,6 +164,12 @@ export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType
         });
         break;
       }
+      case 'invalid_format':
+        out.push({ code: 'invalid_value', path, message: 'Invalid format.', expected: raw.message.replace(/^Invalid string: /, ''), found: describe(found) });
+        break;
+      case 'custom':
+        out.push({ code: raw.message.startsWith('Give exactly one of') ? 'contradiction' : 'custom', path, message: raw.message, found: describe(found) });
+        break;
       default:
         out.push({ code: raw.code, path, message: raw.message, found: describe(found) });
     }

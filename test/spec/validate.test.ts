@@ -153,6 +153,9 @@ phases:
   it('freeze forms: all, none, first, until, pattern; anything else names the forms', () => {
     for (const f of ['all', 'none', '{ first: 10 }', '{ until: conv_pw_5 }', '{ pattern: "conv_dw_*" }'])
       expect(checkSpec(parseSpecText(base + `freeze: ${f}\n`, '/')).ok).toBe(true);
+    const two = issues(base + 'freeze: { first: 3, until: conv_pw_5 }\n');
+    expect(two).toHaveLength(1);
+    expect(two[0]!.message).toBe('Give exactly one of first, until, not several.');
     const i = issues(base + 'freeze: some\n')[0]!;
     expect(i.path).toEqual(['freeze']);
     expect(i.expected).toMatch(/all.*none.*first.*until.*pattern/);
@@ -187,6 +190,9 @@ describe('--set overrides', () => {
   it('sets nested fields with YAML-typed values', () => {
     const v = applyOverrides({ optimizer: { name: 'adam' } }, ['optimizer.learning_rate=1e-4', 'batch_size=8', 'head.layers=[{units: 4}]']);
     expect(v).toEqual({ optimizer: { name: 'adam', learning_rate: 1e-4 }, batch_size: 8, head: { layers: [{ units: 4 }] } });
+  });
+  it('accepts the path form errors print: phases[1].epochs', () => {
+    expect(applyOverrides({ phases: [{ epochs: 1 }, { epochs: 1 }] }, ['phases[1].epochs=3'])).toEqual({ phases: [{ epochs: 1 }, { epochs: 3 }] });
   });
   it('rejects malformed overrides and prototype keys', () => {
     expect(() => applyOverrides({}, ['nonsense'])).toThrow(/path=value/);

@@ -47,7 +47,7 @@ export async function followRun(handle: RunHandle, options: FollowOptions): Prom
 }
 
 export function printFailure(err: ErrorBody): void {
-  const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').slice(-12) : [];
+  const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').filter((l) => l.trim()).slice(-12) : [];
   const lines = [`tlorc: run failed ${err.code}: ${err.message}`];
   if (err.path) lines.push(`  field: ${err.path.join('.')}`);
   if (tail.length) lines.push('  stderr (last lines):', ...tail.map((l) => `    ${l}`));
