@@ -48,6 +48,7 @@ export const ERRORS = {
   // python runtime
   TLORC_PYTHON_NOT_FOUND: def(EXIT.environment, 503, 'Install Python 3.10+ or point TLORC_PYTHON at a python3 executable.'),
   TLORC_PYTHON_SETUP_FAILED: def(EXIT.environment, 503, 'See the pip output above; `tlorc setup` retries, `tlorc doctor` shows the environment.'),
+  TLORC_PYTHON_PACKAGE_MISSING: def(EXIT.environment, 503, 'tlorc\'s pinned environment has PyTorch (and Keras on its torch backend) only: use keras_backend: torch, or point TLORC_PYTHON at a Python that has the package.'),
   // runs
   TLORC_RUN_FAILED: def(EXIT.runFailed, 500, 'See the reason and the stderr tail; the full log is in the run directory.'),
   TLORC_RUN_CANCELLED: def(EXIT.cancelled, 409, 'The run was cancelled; nothing of it is marked completed.'),

@@ -9,6 +9,7 @@ import { RunSession } from './run-session.js';
 import type { PreparedRun, Runner, RunHandle, StartOptions } from './types.js';
 import { ensurePythonEnv } from '../python/env.js';
 import type { NormalizedSpec } from '../spec/normalized.js';
+import { TlorcError } from '../errors/index.js';
 
 const live = new Set<number>();
 let exitHookInstalled = false;
@@ -46,8 +47,16 @@ export class LocalRunner implements Runner {
 
   constructor(private readonly options: LocalRunnerOptions = {}) {}
 
-  async preflight(_spec: NormalizedSpec): Promise<void> {
-    await this.python();
+  async preflight(spec: NormalizedSpec): Promise<void> {
+    const python = await this.python();
+    // a Keras backend other than torch is not in the pinned environment: say so before any run starts
+    const backend = spec.keras_backend;
+    if (backend && backend !== 'torch') {
+      const module = backend === 'jax' ? 'jax' : 'tensorflow';
+      const r = await execa(python, ['-c', `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(${JSON.stringify(module)}) else 3)`], { reject: false });
+      if (r.exitCode !== 0)
+        throw new TlorcError('TLORC_PYTHON_PACKAGE_MISSING', `keras_backend: ${backend} needs the Python package "${module}", which ${python} does not have.`, { path: ['keras_backend'] });
+    }
   }
 
   private async python(): Promise<string> {

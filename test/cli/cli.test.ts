@@ -125,6 +125,14 @@ describe('tlorc CLI: bad input', () => {
     expect(runsLeft(dir)).toEqual([]);
   });
 
+  it('a Keras backend that is not installed: exit 4 before any run directory exists', async () => {
+    const dir = flowersCopy();
+    const r = await tlorc(['run', write(dir, spec('keras_backend: jax\n'))]);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('TLORC_PYTHON_PACKAGE_MISSING');
+    expect(runsLeft(dir)).toEqual([]);
+  });
+
   it('bad --set override: exit 2', async () => {
     const dir = flowersCopy();
     const r = await tlorc(['validate', write(dir, spec()), '--set', 'optimizer.learning_rate']);
