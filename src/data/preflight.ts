@@ -16,6 +16,8 @@ export interface DataSummary {
   train: number;
   /** examples in the val folder/files; null when a split of train is used */
   val: number | null;
+  /** Things a user may not expect (an ignored val folder, subsampling), for `tlorc validate`. */
+  notes?: string[];
 }
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
@@ -50,7 +52,11 @@ function imageFolder(d: Extract<NormalizedData, { type: 'image_folder' }>): Data
       throw new TlorcError('TLORC_DATA_INVALID', `The val folder has classes that train lacks: ${unknown.join(', ')}.`, { path: ['data', 'val'], hint: 'Validation classes must be a subset of the training classes (one class-to-index mapping).' });
     val = [...v.values()].reduce((a, b) => a + b, 0);
   }
-  return { classes: [...train.keys()].sort(), train: [...train.values()].reduce((a, b) => a + b, 0), val };
+  const notes: string[] = [];
+  if (d.val === null && isDir(path.resolve(d.root, 'val')))
+    notes.push(`data.val_split is set, so the folder ${path.resolve(d.root, 'val')} is not used for validation.`);
+  if (d.max_per_class !== null) notes.push(`runs use at most ${d.max_per_class} images per class and split (data.max_per_class).`);
+  return { classes: [...train.keys()].sort(), train: [...train.values()].reduce((a, b) => a + b, 0), val, ...(notes.length ? { notes } : {}) };
 }
 
 /** The labels of one text table, read as the generated script reads it (see table.ts). */
@@ -80,7 +86,8 @@ function textTable(d: Extract<NormalizedData, { type: 'text_table' }>): DataSumm
   const classes = [...new Set(train)].sort();
   if (classes.length < 2)
     throw new TlorcError('TLORC_DATA_INVALID', `Classification needs at least 2 labels; the training files have ${classes.length}.`, { path: ['data', 'label_column'] });
-  return { classes, train: train.length, val: val ? val.length : null };
+  const notes = d.max_samples !== null ? [`runs use at most ${d.max_samples} training examples (data.max_samples).`] : [];
+  return { classes, train: train.length, val: val ? val.length : null, ...(notes.length ? { notes } : {}) };
 }
 
 export function checkData(spec: NormalizedSpec): DataSummary {

@@ -33,6 +33,7 @@ export function register(program: Command): void {
     }
     const d = report.data!;
     const lines = [`${specPath}: valid`, `  data: ${d.classes.length} classes (${d.classes.slice(0, 8).join(', ')}${d.classes.length > 8 ? ', ...' : ''}), ${d.train} train${d.val !== null ? ` / ${d.val} val` : ''} examples`];
+    for (const n of d.notes ?? []) lines.push(`  note: ${n}`);
     if (opts.compile) lines.push(`  script: ${report.files!.join(', ')} compile with Python`);
     if (report.dryRun) lines.push(`  dry run: one batch forward and backward OK (${report.dryRun.durationS.toFixed(1)}s)`);
     process.stdout.write(lines.join('\n') + '\n');
