@@ -10,6 +10,8 @@
  *   const result = await handle.result;
  */
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { applyUnsets } from '../spec/overrides.js';
 import { ERRORS, type ErrorCode } from '../errors/catalog.js';
 import { TlorcError, type ErrorBody } from '../errors/index.js';
 import { isTerminal, type EventOf, type TlorcEvent } from '../events/protocol.js';
@@ -62,7 +64,17 @@ export type RemoteSpec = string | { file: string } | { text: string } | { spec: 
 
 export interface SubmitOptions {
   overrides?: readonly string[];
+  /** Fields to remove before sending (applied here: the spec goes to the server without them). */
+  unset?: readonly string[];
   runner?: RunnerKind;
+}
+
+/** The spec body to send, with `unset` fields removed (text is parsed as YAML first). */
+function bodyWithout(spec: RemoteSpec, unset: readonly string[] | undefined): string | Record<string, unknown> {
+  const body = specBody(spec);
+  if (!unset?.length) return body;
+  const value = typeof body === 'string' ? (parseYaml(body) as unknown) : body;
+  return applyUnsets(value, unset) as Record<string, unknown>;
 }
 
 export interface FollowOptions {
@@ -170,7 +182,7 @@ export class TlorcClient {
 
   /** Submit a spec; returns a handle on the queued run. */
   async submit(spec: RemoteSpec, options: SubmitOptions = {}): Promise<RemoteRunHandle> {
-    const run = await this.post<RemoteRun>('/runs', { spec: specBody(spec), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}), ...(options.runner ? { runner: options.runner } : {}) });
+    const run = await this.post<RemoteRun>('/runs', { spec: bodyWithout(spec, options.unset), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}), ...(options.runner ? { runner: options.runner } : {}) });
     return new RemoteRunHandle(this, run);
   }
 
@@ -197,7 +209,7 @@ export class TlorcClient {
   }
 
   validate(spec: RemoteSpec, options: SubmitOptions = {}): Promise<Record<string, unknown>> {
-    return this.post('/validate', { spec: specBody(spec), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}) });
+    return this.post('/validate', { spec: bodyWithout(spec, options.unset), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}) });
   }
 
   generate(spec: RemoteSpec, options: SubmitOptions = {}): Promise<{ entry: string; files: Record<string, string> }> {

@@ -1,7 +1,7 @@
 /** The forms a spec can be given in to the SDK: a file path, YAML/JSON text, or an object. */
 import path from 'node:path';
 import { loadSpecFile, parseSpecText, type LoadedSource } from '../spec/load.js';
-import { applyOverrides } from '../spec/overrides.js';
+import { applyOverrides, applyUnsets } from '../spec/overrides.js';
 import { parseSpec, checkSpec, type CheckResult } from '../spec/validate.js';
 import type { NormalizedSpec } from '../spec/normalized.js';
 import type { SpecInput } from '../spec/schema.js';
@@ -14,6 +14,8 @@ export type SpecSource =
 export interface SpecOptions {
   /** `path=value` overrides, as `--set` on the CLI. */
   overrides?: readonly string[];
+  /** Fields to remove (so their defaults apply), as `--unset` on the CLI; applied before overrides. */
+  unset?: readonly string[];
 }
 
 /** A string is a file path; an object with file/text/spec says what it is; any other object is the spec itself. */
@@ -27,9 +29,9 @@ export function toSource(input: SpecLike, options: SpecOptions = {}): LoadedSour
   else if ('spec' in input && typeof input.spec === 'object' && input.spec !== null && !('apiVersion' in input))
     src = { value: input.spec, baseDir: path.resolve((input as { baseDir?: string }).baseDir ?? '.') };
   else src = { value: input, baseDir: process.cwd() };
-  if (options.overrides?.length) {
-    // overrides change the value; line numbers of the source no longer apply to every field, but paths still do
-    src = { ...src, value: applyOverrides(src.value, options.overrides) };
+  if (options.overrides?.length || options.unset?.length) {
+    // only fields still as written in the file keep a line number (see SourceMap.locate)
+    src = { ...src, value: applyOverrides(applyUnsets(src.value, options.unset ?? []), options.overrides ?? []) };
   }
   return src;
 }

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseSpecText } from '../../src/spec/load.js';
 import { checkSpec, parseSpec } from '../../src/spec/validate.js';
-import { applyOverrides } from '../../src/spec/overrides.js';
+import { applyOverrides, applyUnsets } from '../../src/spec/overrides.js';
 import { TlorcError } from '../../src/errors/index.js';
 import type { Issue } from '../../src/spec/issues.js';
 
@@ -190,6 +190,12 @@ describe('--set overrides', () => {
   it('sets nested fields with YAML-typed values', () => {
     const v = applyOverrides({ optimizer: { name: 'adam' } }, ['optimizer.learning_rate=1e-4', 'batch_size=8', 'head.layers=[{units: 4}]']);
     expect(v).toEqual({ optimizer: { name: 'adam', learning_rate: 1e-4 }, batch_size: 8, head: { layers: [{ units: 4 }] } });
+  });
+  it('--unset removes a field so its default applies; list items by index', () => {
+    expect(applyUnsets({ backbone: { name: 'mobilenet', alpha: 0.25 }, phases: [{ epochs: 1 }, { epochs: 2 }] }, ['backbone.alpha', 'phases[0]'])).toEqual({
+      backbone: { name: 'mobilenet' },
+      phases: [{ epochs: 2 }],
+    });
   });
   it('accepts the path form errors print: phases[1].epochs', () => {
     expect(applyOverrides({ phases: [{ epochs: 1 }, { epochs: 1 }] }, ['phases[1].epochs=3'])).toEqual({ phases: [{ epochs: 1 }, { epochs: 3 }] });

@@ -13,9 +13,9 @@ export function register(program: Command): void {
       .description('write the training script for a spec without running it')
       .argument('<spec>', 'spec file (YAML or JSON)')
       .option('-o, --out <file>', 'script path; helper modules are written next to it (default: print train.py to stdout)'),
-  ).action((specPath: string, opts: { out?: string; set: string[] }) => {
+  ).action((specPath: string, opts: { out?: string; set: string[]; unset: string[] }) => {
     try {
-      const g = generate(specPath, { overrides: opts.set });
+      const g = generate(specPath, { overrides: opts.set, unset: opts.unset });
       if (!opts.out) {
         process.stdout.write(g.files[g.entry]!);
         return;

@@ -10,6 +10,7 @@ export interface RemoteRunFlags {
   runner: RunnerKind;
   json?: boolean;
   set: string[];
+  unset: string[];
   image?: string;
   output?: string;
 }
@@ -20,7 +21,7 @@ export async function runRemote(specPath: string, opts: RemoteRunFlags): Promise
     if (opts.output) process.stderr.write('tlorc: note: --output is ignored with --server (the server decides where run folders go)\n');
     if (opts.image) process.stderr.write('tlorc: note: --image is ignored with --server; set resources.image in the spec\n');
     const client = new TlorcClient({ server: opts.server, ...(opts.token ? { token: opts.token } : {}) });
-    const handle = await client.submit(specPath, { overrides: opts.set, runner: opts.runner });
+    const handle = await client.submit(specPath, { overrides: opts.set, unset: opts.unset, runner: opts.runner });
     if (!json) process.stderr.write(`tlorc: submitted run ${handle.runId} to ${client.server}${handle.run.queuePosition ? ` (queue position ${handle.run.queuePosition})` : ''}\n`);
     return await followRun(handle, { json, where: 'on the server' });
   } catch (e) {

@@ -18,7 +18,7 @@ export function register(program: Command): void {
       .option('--server <url>', 'submit to a tlorc server instead of running here (or TLORC_SERVER)')
       .option('--token <token>', 'bearer token for --server (or TLORC_TOKEN)')
       .addOption(jsonOption()),
-  ).action(async (specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[]; server?: string; token?: string }) => {
+  ).action(async (specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[]; unset: string[]; server?: string; token?: string }) => {
     const server = opts.server ?? process.env.TLORC_SERVER;
     if (server) {
       const { runRemote } = await import('./run-remote.js');
@@ -29,12 +29,13 @@ export function register(program: Command): void {
   });
 }
 
-async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[] }): Promise<number> {
+async function runLocal(specPath: string, opts: { runner: RunnerKind; image?: string; output?: string; json?: boolean; set: string[]; unset: string[] }): Promise<number> {
   const json = !!opts.json;
   try {
     const handle = await run(specPath, {
       runner: opts.runner,
       overrides: opts.set,
+      unset: opts.unset,
       ...(opts.image ? { image: opts.image } : {}),
       ...(opts.output ? { outputDir: opts.output } : {}),
       onSetupProgress: (l) => process.stderr.write(l + '\n'),

@@ -14,9 +14,10 @@ export function register(program: Command): void {
       .option('--dry-run', 'also build the model and run one batch forward and backward')
       .option('--no-compile', 'skip compiling the generated script with Python')
       .addOption(jsonOption()),
-  ).action(async (specPath: string, opts: { dryRun?: boolean; compile: boolean; json?: boolean; set: string[] }) => {
+  ).action(async (specPath: string, opts: { dryRun?: boolean; compile: boolean; json?: boolean; set: string[]; unset: string[] }) => {
     const report = await validate(specPath, {
       overrides: opts.set,
+      unset: opts.unset,
       dryRun: !!opts.dryRun,
       compile: opts.compile,
       onSetupProgress: (l) => process.stderr.write(l + '\n'),
