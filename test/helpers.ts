@@ -38,3 +38,17 @@ export function fixtureRun(script: string, args: { dir?: string } = {}): Prepare
   writeJsonAtomic(path.join(runDir, RUN_FILES.state), { runId, name: 'fixture', status: 'queued', runner: 'local', createdAt: new Date().toISOString() });
   return { runId, runDir, spec, scriptPath, env: { TLORC_RUN_ID: runId, TLORC_RUN_DIR: runDir }, inputPaths: [], dryRun: false };
 }
+
+/**
+ * The event types fixtures/emit.py produces on stdout, in order. stderr is a separate pipe (in a
+ * container as locally), so its log lines may arrive anywhere, even before run_started: the
+ * order is a promise for stdout only.
+ */
+export function emitFixtureStdoutOrder(epochs = 3): string[] {
+  const perEpoch = ['batch', 'batch', 'batch', 'epoch'];
+  return ['run_started', 'phase_started', 'log', 'log', 'warning', ...Array.from({ length: epochs }, () => perEpoch).flat(), 'completed'];
+}
+
+/** The event types of everything but stderr's log lines, in arrival order. */
+export const stdoutTypes = (events: readonly { type: string; stream?: string }[]): string[] =>
+  events.filter((e) => !(e.type === 'log' && e.stream === 'stderr')).map((e) => e.type);

@@ -10,7 +10,7 @@ import { LocalRunner } from '../../src/runners/local.js';
 import { readEventsFile } from '../../src/events/read-file.js';
 import { readRunState, RUN_FILES } from '../../src/runners/run-dir.js';
 import type { TlorcEvent } from '../../src/events/protocol.js';
-import { fixtureRun, python } from '../helpers.js';
+import { emitFixtureStdoutOrder, fixtureRun, python, stdoutTypes } from '../helpers.js';
 
 const runner = () => new LocalRunner({ python: python() });
 
@@ -38,7 +38,7 @@ describe('LocalRunner', () => {
     expect(result.status).toBe('completed');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(new Set(events.map((e) => e.runId))).toEqual(new Set([run.runId]));
-    expect(events[0]!.type).toBe('run_started');
+    expect(stdoutTypes(events)).toEqual(emitFixtureStdoutOrder());
     expect(events.at(-1)!.type).toBe('completed');
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(3);
     expect(events.filter((e) => e.type === 'batch')).toHaveLength(9);

@@ -12,7 +12,7 @@ import { readEventsFile } from '../../../src/events/read-file.js';
 import { readRunState, RUN_FILES } from '../../../src/runners/run-dir.js';
 import type { TlorcEvent } from '../../../src/events/protocol.js';
 import type { PreparedRun } from '../../../src/runners/types.js';
-import { fixtureRun } from '../../helpers.js';
+import { emitFixtureStdoutOrder, fixtureRun, stdoutTypes } from '../../helpers.js';
 import { TEST_IMAGE, requireEngine, skipDocker } from './engine.js';
 
 const skip = await skipDocker();
@@ -39,7 +39,7 @@ describe.skipIf(skip)('DockerRunner with fixture scripts', () => {
     const result = await handle.result;
     expect(result.status, JSON.stringify(result.error)).toBe('completed');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events[0]!.type).toBe('run_started');
+    expect(stdoutTypes(events)).toEqual(emitFixtureStdoutOrder());
     expect(events.at(-1)!.type).toBe('completed');
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(3);
     expect(events.filter((e) => e.type === 'batch')).toHaveLength(9);
