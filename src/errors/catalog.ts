@@ -55,6 +55,7 @@ export const ERRORS = {
   TLORC_RUN_NOT_FOUND: def(EXIT.invalidInput, 404, '`tlorc runs list` shows the known runs.'),
   TLORC_RUN_NOT_CANCELLABLE: def(EXIT.invalidInput, 409, 'Only queued or running runs can be cancelled.'),
   TLORC_RUN_DIR_EXISTS: def(EXIT.invalidInput, 409, 'Choose another output directory or remove the old run.'),
+  TLORC_OUTPUT_INVALID: def(EXIT.invalidInput, 422, 'Choose an output folder that tlorc can create and write to (`output` in the spec, or -o).'),
   // docker runner
   TLORC_DOCKER_UNREACHABLE: def(EXIT.environment, 503, 'Start the Docker engine (`dockerd`, or `systemctl start docker`) or set DOCKER_HOST.'),
   TLORC_DOCKER_IMAGE_MISSING: def(EXIT.environment, 503, 'Build the runtime image (see docker/README.md) or name your own with --image.'),

@@ -35,6 +35,31 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+interface RequiredModule {
+  module: string;
+  why: string;
+  /** the spec field that asks for it, when one does (the Keras backend) */
+  path?: (string | number)[];
+}
+
+/** The Python modules a spec's generated script imports. */
+export function requiredModules(spec: NormalizedSpec): RequiredModule[] {
+  const out: RequiredModule[] = [{ module: 'numpy', why: 'every script' }, { module: 'torch', why: 'every script' }];
+  if (spec.framework === 'keras') {
+    out.push({ module: 'keras', why: 'framework: keras' }, { module: 'h5py', why: 'Keras weights files' });
+    const backend = spec.keras_backend ?? 'torch';
+    if (backend !== 'torch') out.push({ module: backend === 'jax' ? 'jax' : 'tensorflow', why: `keras_backend: ${backend}`, path: ['keras_backend'] });
+  }
+  const pt = spec.backbone.entry.frameworks.pytorch;
+  if (spec.framework === 'pytorch' && pt?.kind === 'torchvision') out.push({ module: 'torchvision', why: `${spec.backbone.name} in PyTorch` });
+  if (spec.framework === 'pytorch' && pt?.kind === 'transformers') {
+    out.push({ module: 'transformers', why: `${spec.backbone.name} in PyTorch` });
+    if (pt.packagedIn && spec.backbone.weights.kind === 'pretrained') out.push({ module: pt.packagedIn.module, why: `the ${spec.backbone.name} model files (pip package ${pt.packagedIn.pip})` });
+  }
+  if (spec.task === 'image_classification') out.push({ module: 'PIL', why: 'reading images' });
+  return out;
+}
+
 export interface LocalRunnerOptions {
   /** Python executable; default: the managed environment (created on first use). */
   python?: string;
@@ -47,16 +72,32 @@ export class LocalRunner implements Runner {
 
   constructor(private readonly options: LocalRunnerOptions = {}) {}
 
+  /**
+   * The interpreter must start and have every package the generated script imports, checked
+   * before the run directory exists: a TLORC_PYTHON without torch is an environment error
+   * (exit 4), not a failed run. find_spec only looks the modules up (no import): well under a second.
+   */
   async preflight(spec: NormalizedSpec): Promise<void> {
     const python = await this.python();
-    // a Keras backend other than torch is not in the pinned environment: say so before any run starts
-    const backend = spec.keras_backend;
-    if (backend && backend !== 'torch') {
-      const module = backend === 'jax' ? 'jax' : 'tensorflow';
-      const r = await execa(python, ['-c', `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(${JSON.stringify(module)}) else 3)`], { reject: false });
-      if (r.exitCode !== 0)
-        throw new TlorcError('TLORC_PYTHON_PACKAGE_MISSING', `keras_backend: ${backend} needs the Python package "${module}", which ${python} does not have.`, { path: ['keras_backend'] });
+    const needed = requiredModules(spec);
+    const probe = `import importlib.util, json; print(json.dumps([m for m in ${JSON.stringify(needed.map((n) => n.module))} if importlib.util.find_spec(m) is None]))`;
+    const r = await execa(python, ['-c', probe], { reject: false, stdin: 'ignore', timeout: 60_000 });
+    if (r.exitCode !== 0 || r.failed) {
+      const why = (r as { code?: string }).code === 'ENOENT' ? 'not found' : String(r.stderr || r.shortMessage || '').trim().split('\n').pop();
+      throw new TlorcError('TLORC_PYTHON_NOT_FOUND', `Python ${python} cannot run (${why}).`);
     }
+    let missing: string[];
+    try {
+      missing = JSON.parse(String(r.stdout).trim().split('\n').pop() ?? '[]') as string[];
+    } catch {
+      missing = [];
+    }
+    if (!missing.length) return;
+    const first = needed.find((n) => n.module === missing[0])!;
+    throw new TlorcError('TLORC_PYTHON_PACKAGE_MISSING', `${python} lacks the Python package${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that this run needs (${first.why}).`, {
+      ...(first.path ? { path: first.path } : {}),
+      ...(first.path ? {} : { hint: 'Unset TLORC_PYTHON to use tlorc\'s managed environment (`tlorc setup` builds it), or install the package into that Python.' }),
+    });
   }
 
   private async python(): Promise<string> {
@@ -117,10 +158,14 @@ export class LocalRunner implements Runner {
       });
     });
 
-    return session.handle(async () => {
+    return session.handle(async (_reason, force) => {
       if (pid === undefined) return;
+      if (force) {
+        killGroup(pid, 'SIGKILL');
+        return;
+      }
       killGroup(pid, 'SIGTERM');
-      forceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      forceTimer ??= setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
       forceTimer.unref();
     });
   }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunStatus, RunnerKind, FinalMetrics } from './types.js';
 import type { ErrorBody } from '../errors/index.js';
+import { makeDirs, outputError } from './output-dir.js';
 
 export const RUN_FILES = {
   state: 'run.json',
@@ -55,8 +56,12 @@ export function writeTextAtomic(file: string, text: string): void {
 
 export function createRunDir(outputDir: string, runId: string): string {
   const dir = path.join(outputDir, runId);
-  mkdirSync(outputDir, { recursive: true });
-  mkdirSync(dir); // throws if it exists: a run id is never reused
+  makeDirs(outputDir, ['output']);
+  try {
+    mkdirSync(dir); // throws if it exists: a run id is never reused
+  } catch (e) {
+    throw outputError(dir, e, ['output']);
+  }
   return dir;
 }
 

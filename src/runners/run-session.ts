@@ -7,7 +7,7 @@
 import { appendFileSync, openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { EventSequencer, EventChannel, parseLine, type TlorcEvent, type EventOf, type RawEvent } from '../events/index.js';
-import type { ErrorCode } from '../errors/index.js';
+import { ERRORS, type ErrorCode } from '../errors/index.js';
 import { RUN_FILES, updateRunState, writeJsonAtomic } from './run-dir.js';
 import type { PreparedRun, RunHandle, RunResult, RunnerKind, FinalStatus } from './types.js';
 
@@ -102,7 +102,7 @@ export class RunSession {
     if (this.cancelReason !== null && !completed) {
       status = 'cancelled';
       this.sequencer.push({ type: 'cancelled', reason: this.cancelReason });
-      error = { code: 'TLORC_RUN_CANCELLED', message: `Run cancelled: ${this.cancelReason}`, hint: 'The run was cancelled; nothing of it is marked completed.' };
+      error = { code: 'TLORC_RUN_CANCELLED', message: `Run cancelled: ${this.cancelReason}`, hint: ERRORS.TLORC_RUN_CANCELLED.hint };
     } else if (exit.exitCode === 0 && completed && !exit.runnerError) {
       status = 'completed';
       this.sequencer.push(this.reported!);
@@ -121,7 +121,8 @@ export class RunSession {
       error = {
         code,
         message: reason,
-        hint: 'See the reason and the stderr tail; the full log is in the run directory.',
+        // the code's own hint (a weights mismatch says which file to use); unknown codes get the generic one
+        hint: (ERRORS as Record<string, { hint: string } | undefined>)[code]?.hint ?? ERRORS.TLORC_RUN_FAILED.hint,
         ...(reported?.path ? { path: reported.path } : {}),
         details,
       };
@@ -153,10 +154,11 @@ export class RunSession {
     return result;
   }
 
-  /** A RunHandle over this session; the runner supplies how to cancel. */
-  handle(cancel: (reason: string) => Promise<void>): RunHandle {
+  /** A RunHandle over this session; the runner supplies how to cancel (gracefully, or forced). */
+  handle(cancel: (reason: string, force: boolean) => Promise<void>): RunHandle {
     const session = this;
     let cancelling: Promise<void> | null = null;
+    let forcing: Promise<void> | null = null;
     return {
       runId: this.run.runId,
       runDir: this.run.runDir,
@@ -164,11 +166,13 @@ export class RunSession {
       result: this.result,
       events: () => session.channel,
       [Symbol.asyncIterator]: () => session.channel[Symbol.asyncIterator](),
-      cancel(reason = 'cancelled by user') {
+      cancel(reason = 'cancelled by user', options = {}) {
         if (session.finished) return Promise.resolve();
         session.markCancelling(reason);
-        cancelling ??= cancel(reason).then(() => session.result.then(() => undefined));
-        return cancelling;
+        // a forced cancel does not wait behind a graceful one already under way
+        if (options.force) forcing ??= cancel(reason, true).then(() => session.result.then(() => undefined));
+        else cancelling ??= cancel(reason, false).then(() => session.result.then(() => undefined));
+        return (forcing ?? cancelling)!;
       },
     };
   }

@@ -47,6 +47,11 @@ export interface StartOptions {
   cancelGraceS?: number;
 }
 
+export interface CancelOptions {
+  /** Kill now (SIGKILL / docker kill) instead of a graceful stop first. */
+  force?: boolean;
+}
+
 /** A started run. Iterating it (or .events()) yields every event from the first, then live ones. */
 export interface RunHandle extends AsyncIterable<TlorcEvent> {
   readonly runId: string;
@@ -55,8 +60,12 @@ export interface RunHandle extends AsyncIterable<TlorcEvent> {
   events(): AsyncIterable<TlorcEvent>;
   /** Resolves when the run has ended and its directory is final. Never rejects. */
   readonly result: Promise<RunResult>;
-  /** Graceful stop, then forced; resolves when the process/container is gone. Idempotent. */
-  cancel(reason?: string): Promise<void>;
+  /**
+   * Graceful stop, then forced; resolves when the process/container is gone and the run is final
+   * (status cancelled). Idempotent. `force` skips the grace period (a second Ctrl-C): the process
+   * or container is killed at once, and the run is still recorded as cancelled.
+   */
+  cancel(reason?: string, options?: CancelOptions): Promise<void>;
 }
 
 export interface Runner {

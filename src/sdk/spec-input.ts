@@ -1,7 +1,7 @@
 /** The forms a spec can be given in to the SDK: a file path, YAML/JSON text, or an object. */
 import path from 'node:path';
-import { loadSpecFile, parseSpecText, type LoadedSource } from '../spec/load.js';
-import { applyOverrides, applyUnsets } from '../spec/overrides.js';
+import { loadSpecFile, parseSpecText, type LoadedSource, type SourceMap } from '../spec/load.js';
+import { applyOverrides, applyUnsets, touchedPaths } from '../spec/overrides.js';
 import { parseSpec, checkSpec, type CheckResult } from '../spec/validate.js';
 import type { NormalizedSpec } from '../spec/normalized.js';
 import type { SpecInput } from '../spec/schema.js';
@@ -30,10 +30,16 @@ export function toSource(input: SpecLike, options: SpecOptions = {}): LoadedSour
     src = { value: input.spec, baseDir: path.resolve((input as { baseDir?: string }).baseDir ?? '.') };
   else src = { value: input, baseDir: process.cwd() };
   if (options.overrides?.length || options.unset?.length) {
-    // only fields still as written in the file keep a line number (see SourceMap.locate)
-    src = { ...src, value: applyOverrides(applyUnsets(src.value, options.unset ?? []), options.overrides ?? []) };
+    const value = applyOverrides(applyUnsets(src.value, options.unset ?? []), options.overrides ?? []);
+    src = { ...src, value, ...(src.sourceMap ? { sourceMap: withoutFlagged(src.sourceMap, touchedPaths(options.overrides ?? [], options.unset ?? [])) } : {}) };
   }
   return src;
+}
+
+/** Only fields still as written in the file keep a line number: a value from --set/--unset has none there. */
+function withoutFlagged(map: SourceMap, touched: string[][]): SourceMap {
+  const inside = (p: readonly (string | number)[], t: string[]) => t.length <= p.length && t.every((k, i) => String(p[i]) === k);
+  return { locate: (p) => (touched.some((t) => inside(p, t)) ? undefined : map.locate(p)) };
 }
 
 export const loadSpec = (input: SpecLike, options: SpecOptions = {}): NormalizedSpec => parseSpec(toSource(input, options));

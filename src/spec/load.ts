@@ -33,7 +33,14 @@ export function parseSpecText(text: string, baseDir: string, file?: string): Loa
       details: { line: pos.line, column: pos.col, ...(file ? { file } : {}) },
     });
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (file?.toLowerCase().endsWith('.json')) strictJson(text, file);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    // e.g. an alias bomb (`&a [*a, *a, ...]` nested): refused, never expanded
+    throw new TlorcError('TLORC_SPEC_PARSE', `Invalid YAML in ${file ?? 'spec'}: ${(e as Error).message.split('\n')[0]}`, { cause: e, ...(file ? { details: { file } } : {}) });
+  }
   const sourceMap: SourceMap = {
     locate(p) {
       let node: unknown = doc.contents;
@@ -52,6 +59,23 @@ export function parseSpecText(text: string, baseDir: string, file?: string): Loa
     },
   };
   return { value, baseDir, sourceMap, ...(file ? { file } : {}) };
+}
+
+/** A .json file is held to JSON (YAML would accept a trailing comma or a comment). */
+function strictJson(text: string, file: string): void {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const offset = at ? Number(at[1]) : 0;
+    const before = text.slice(0, offset).split('\n');
+    const line = before.length;
+    const column = before[before.length - 1]!.length + 1;
+    throw new TlorcError('TLORC_SPEC_PARSE', `Invalid JSON at ${file}:${line}:${column}: ${message.replace(/ in JSON at position \d+.*$/, '')}`, {
+      details: { line, column, file },
+    });
+  }
 }
 
 export function loadSpecFile(file: string): LoadedSource {

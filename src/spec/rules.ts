@@ -107,6 +107,9 @@ const dataRules: Rule = (s) => {
     out.push(issue(['data', 'type'], `Task ${s.task} reads ${want} data.`, `"${want}"`, `"${s.data.type}"`));
   if (s.data.type === 'text_table' && s.data.val !== undefined && s.data.val_split !== undefined)
     out.push(issue(['data', 'val_split'], 'Give either val files or val_split, not both.', 'one of data.val, data.val_split', 'both'));
+  if (s.data.type === 'text_table' && s.data.text_column === s.data.label_column)
+    // the model would learn to read its own label
+    out.push(issue(['data', 'label_column'], 'The label column is the text column.', `a column other than ${JSON.stringify(s.data.text_column)}`, JSON.stringify(s.data.label_column)));
   return out;
 };
 

@@ -133,6 +133,42 @@ describe('tlorc CLI: bad input', () => {
     expect(runsLeft(dir)).toEqual([]);
   });
 
+  it('a Python that cannot start: exit 4 before any run directory exists', async () => {
+    const dir = flowersCopy();
+    const r = await execa('node', [bin, 'run', write(dir, spec())], { reject: false, env: { FORCE_COLOR: '0', TLORC_PYTHON: '/nonexistent/python3' } });
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.stderr).toContain('TLORC_PYTHON_NOT_FOUND');
+    expect(runsLeft(dir)).toEqual([]);
+  });
+
+  it('an output path that cannot be a folder is invalid input (exit 2), not a tlorc bug', async () => {
+    const dir = flowersCopy();
+    writeFileSync(path.join(dir, 'afile'), 'x');
+    const run = await tlorc(['run', write(dir, spec()), '-o', path.join(dir, 'afile')]);
+    expect(run.exitCode, run.stderr).toBe(2);
+    expect(run.stderr).toContain('TLORC_OUTPUT_INVALID');
+    expect(run.stderr).toContain('a file is in the way');
+    const gen = await tlorc(['generate', write(dir, spec()), '-o', path.join(dir, 'afile', 'train.py')]);
+    expect(gen.exitCode, gen.stderr).toBe(2);
+    expect(gen.stderr).toContain('TLORC_OUTPUT_INVALID');
+    expect(gen.stderr).not.toContain('tlorc bug');
+  });
+
+  it('--set/--unset paths that name nothing are errors, and a flag value is not shown at a file line', async () => {
+    const dir = flowersCopy();
+    const f = write(dir, spec('metrics: [accuracy]\n'));
+    const list = await tlorc(['validate', f, '--set', 'metrics.foo=bar']);
+    expect(list.exitCode).toBe(2);
+    expect(list.stderr).toMatch(/TLORC_OVERRIDE_INVALID: .*metrics is a list/);
+    const typo = await tlorc(['validate', f, '--unset', 'optimizr']);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toMatch(/no field "optimizr"/);
+    const bad = await tlorc(['validate', f, '--set', 'batch_size=-1']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('batch_size');
+    expect(bad.stderr).not.toMatch(/spec\.yaml:\d+:\d+/); // batch_size: 4 in the file is not what was wrong
+  });
+
   it('bad --set override: exit 2', async () => {
     const dir = flowersCopy();
     const r = await tlorc(['validate', write(dir, spec()), '--set', 'optimizer.learning_rate']);

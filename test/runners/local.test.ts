@@ -4,13 +4,21 @@
  * exit code and stderr tail, cancel that stops the whole process group.
  */
 import { describe, it, expect } from 'vitest';
+import { execa } from 'execa';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { LocalRunner } from '../../src/runners/local.js';
 import { readEventsFile } from '../../src/events/read-file.js';
 import { readRunState, RUN_FILES } from '../../src/runners/run-dir.js';
 import type { TlorcEvent } from '../../src/events/protocol.js';
-import { emitFixtureStdoutOrder, fixtureRun, python, stdoutTypes } from '../helpers.js';
+import { emitFixtureStdoutOrder, fixture, fixtureRun, python, stdoutTypes } from '../helpers.js';
+
+async function waitFor(ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !ok(); ) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const runner = () => new LocalRunner({ python: python() });
 
@@ -108,6 +116,44 @@ describe('LocalRunner', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(alive(childPid)).toBe(false);
     expect(readRunState(run.runDir)?.status).toBe('cancelled');
+  });
+
+  it('a forced cancel kills a script deaf to SIGTERM at once, and the run still ends cancelled', async () => {
+    const run = fixtureRun('ignores-sigterm.py');
+    const handle = await runner().start(run, { cancelGraceS: 120 });
+    for await (const e of handle) if (e.type === 'run_started') break;
+    void handle.cancel('graceful first'); // SIGTERM, ignored by the script; SIGKILL only after 120 s
+    await new Promise((r) => setTimeout(r, 500));
+    expect(readRunState(run.runDir)?.status).toBe('running');
+    const forced = Date.now();
+    await handle.cancel('then forced', { force: true });
+    const result = await handle.result;
+    expect(Date.now() - forced).toBeLessThan(30_000); // long before the 120 s grace period
+    expect(result.status).toBe('cancelled');
+    expect(result.error?.code).toBe('TLORC_RUN_CANCELLED');
+    expect((await collect(handle.events())).at(-1)!.type).toBe('cancelled');
+    expect(readRunState(run.runDir)?.status).toBe('cancelled');
+  });
+
+  it('Ctrl-C twice in the terminal: the run is killed now, recorded cancelled, and tlorc exits 130', async () => {
+    const child = execa('node', [fixture('follow-child.mjs'), 'ignores-sigterm.py', python(), '120'], { reject: false, buffer: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += String(d)));
+    child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
+    // followRun is listening once it has printed the first event
+    await waitFor(() => stdout.includes('"run_started"'));
+    const { runDir } = JSON.parse(stdout.split('\n')[0]!) as { runDir: string };
+    child.kill('SIGINT');
+    await waitFor(() => stderr.includes('cancelling run'));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/stopping run .* now/);
+    expect(readRunState(runDir)?.status).toBe('cancelled');
+    const events = readEventsFile(path.join(runDir, RUN_FILES.events));
+    expect(events.at(-1)!.type).toBe('cancelled');
+    expect(existsSync(path.join(runDir, RUN_FILES.summary))).toBe(true);
   });
 
   it('a missing interpreter is a failed run, not a crash of tlorc', async () => {

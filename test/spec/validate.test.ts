@@ -103,6 +103,17 @@ describe('spec validation', () => {
     expect(one(t, 'backbone.name').message).toMatch(/text_classification/);
   });
 
+  it('a text table whose label column is its text column is rejected', () => {
+    const t = `apiVersion: tlorc/v1
+task: text_classification
+framework: pytorch
+backbone: { name: all-minilm-l6-v2 }
+data: { type: text_table, train: ./t.tsv, header: true, text_column: sentence, label_column: sentence }
+epochs: 1
+`;
+    expect(one(t, 'data.label_column')).toMatchObject({ expected: 'a column other than "sentence"', found: '"sentence"' });
+  });
+
   it('pretrained Keras MobileNet weights exist only for some sizes', () => {
     const t = base.replace('weights: none', 'weights: imagenet, input_size: 100');
     expect(one(t, 'backbone.input_size').expected).toContain('224');
@@ -172,6 +183,25 @@ phases:
     }
   });
 
+  it('a YAML alias bomb is a parse error, never expanded; a .json spec is held to JSON', () => {
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) levels.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const parseError = (text: string, file: string) => {
+      try {
+        parseSpecText(text, '/', file);
+      } catch (e) {
+        return e as TlorcError;
+      }
+      throw new Error('no error');
+    };
+    const bomb = parseError(levels.join('\n') + '\n', 'bomb.yaml');
+    expect(bomb.code).toBe('TLORC_SPEC_PARSE');
+    expect(bomb.message).toMatch(/alias/i);
+    const json = parseError('{\n  "apiVersion": "tlorc/v1",\n}\n', 'spec.json');
+    expect(json.code).toBe('TLORC_SPEC_PARSE');
+    expect(json.message).toMatch(/^Invalid JSON at spec\.json:3:1/);
+  });
+
   it('parseSpec throws one TlorcError carrying every issue', () => {
     try {
       parseSpec(parseSpecText(base + 'bach_size: 8\noptimizer: { lr: 1 }\n', '/'));
@@ -203,5 +233,29 @@ describe('--set overrides', () => {
   it('rejects malformed overrides and prototype keys', () => {
     expect(() => applyOverrides({}, ['nonsense'])).toThrow(/path=value/);
     expect(() => applyOverrides({}, ['__proto__.x=1'])).toThrow(TlorcError);
+  });
+  it('never drops a path silently: a key on a list, an index past the end, an unset of a missing field', () => {
+    const spec = { optimizer: { learning_rate: 1e-3 }, phases: [{ epochs: 1 }, { epochs: 2 }], metrics: ['accuracy'] };
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return `${(e as TlorcError).code}: ${(e as TlorcError).message}`;
+      }
+      return 'no error';
+    };
+    expect(code(() => applyOverrides(spec, ['phases.epochs=1']))).toMatch(/^TLORC_OVERRIDE_INVALID: .*phases is a list.*phases\[0\]\.epochs/);
+    expect(code(() => applyOverrides(spec, ['metrics.foo=bar']))).toMatch(/TLORC_OVERRIDE_INVALID: .*metrics is a list/);
+    expect(code(() => applyOverrides(spec, ['phases[5].epochs=1']))).toMatch(/phases has 2 items, so phases\[5\] does not exist/);
+    expect(code(() => applyUnsets(spec, ['optimizer.learnig_rate']))).toMatch(/optimizer has no field "learnig_rate" \(did you mean "learning_rate"\?\)/);
+    expect(code(() => applyUnsets(spec, ['nonexistent.deep']))).toMatch(/the spec has no field "nonexistent"/);
+    expect(code(() => applyUnsets(spec, ['phases[2]']))).toMatch(/phases\[2\] does not exist/);
+    // one past the end appends; a missing list is created as a list
+    expect(applyOverrides(spec, ['phases[2].epochs=3'])).toMatchObject({ phases: [{ epochs: 1 }, { epochs: 2 }, { epochs: 3 }] });
+    expect(applyOverrides({}, ['head.layers[0].units=8'])).toEqual({ head: { layers: [{ units: 8 }] } });
+  });
+  it('keeps plain string values exactly as typed; YAML types the rest', () => {
+    expect(applyOverrides({}, ['data.root=/data/a #b', 'name=#1', 'x=line one\nline two'])).toEqual({ data: { root: '/data/a #b' }, name: '#1', x: 'line one\nline two' });
+    expect(applyOverrides({}, ['a="quoted #x"', 'b=~', 'c=1e-4', 'd=[1, 2]', 'e=true'])).toEqual({ a: 'quoted #x', b: null, c: 1e-4, d: [1, 2], e: true });
   });
 });

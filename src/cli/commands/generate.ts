@@ -1,5 +1,6 @@
 /** `tlorc generate spec.yaml -o train.py`: write the standalone script (and its helper module beside it). */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs, outputError } from '../../runners/output-dir.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { generate } from '../../sdk/index.js';
@@ -21,11 +22,14 @@ export function register(program: Command): void {
         return;
       }
       const dir = path.dirname(path.resolve(opts.out));
-      mkdirSync(dir, { recursive: true });
       for (const [name, text] of Object.entries(g.files)) {
         const target = name === g.entry ? path.resolve(opts.out) : path.join(dir, name);
-        mkdirSync(path.dirname(target), { recursive: true });
-        writeFileSync(target, text as string);
+        makeDirs(path.dirname(target));
+        try {
+          writeFileSync(target, text as string);
+        } catch (e) {
+          throw outputError(target, e);
+        }
         process.stderr.write(`wrote ${target}\n`);
       }
     } catch (e) {

@@ -13,7 +13,7 @@ import { defaultStorePath, EventFeed, openStore, ownedElsewhere, type RunRecord,
 import { printError } from '../ui/errors.js';
 import { fmt, table } from '../ui/format.js';
 import { ProgressPrinter } from '../ui/progress.js';
-import { jsonOption } from './common.js';
+import { jsonOption, wholeNumber } from './common.js';
 
 interface Target {
   server?: string;
@@ -250,14 +250,14 @@ export function register(program: Command): void {
   const runs = program.command('runs').description('list, inspect, follow and cancel runs (on a server, or in the local run store)');
   targetOptions(runs.command('list').description('list runs, newest first'))
     .option('--status <list>', 'only these statuses, comma-separated (queued,running,completed,failed,cancelled)')
-    .option('--limit <n>', 'page size', '50')
+    .option('--limit <n>', 'page size', wholeNumber(1), '50')
     .option('--cursor <c>', 'next page (printed by the previous one)')
     .action(act((opts: Target & { status?: string; limit?: string; cursor?: string }) => list(opts)));
   targetOptions(runs.command('show').description('one run: status, timestamps, final metrics, error').argument('<id>'))
     .action(act((id: string, opts: Target) => show(id, opts)));
   targetOptions(runs.command('logs').description('a run\'s events (--follow: then live ones, until it ends)').argument('<id>'))
     .option('-f, --follow', 'keep following live events until the run ends')
-    .option('--after <seq>', 'only events after this seq')
+    .option('--after <seq>', 'only events after this seq', wholeNumber(0))
     .action(act((id: string, opts: Target & { follow?: boolean; after?: string }) => logs(id, opts)));
   targetOptions(runs.command('cancel').description('cancel a queued or running run').argument('<id>'))
     .option('--reason <text>', 'recorded with the run')

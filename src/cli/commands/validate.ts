@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { validate } from '../../sdk/index.js';
 import { EXIT, TlorcError } from '../../errors/index.js';
 import { printError } from '../ui/errors.js';
+import { printable } from '../ui/format.js';
 import { specOptions, jsonOption } from './common.js';
 
 export function register(program: Command): void {
@@ -33,8 +34,8 @@ export function register(program: Command): void {
       return;
     }
     const d = report.data!;
-    const lines = [`${specPath}: valid`, `  data: ${d.classes.length} classes (${d.classes.slice(0, 8).join(', ')}${d.classes.length > 8 ? ', ...' : ''}), ${d.train} train${d.val !== null ? ` / ${d.val} val` : ''} examples`];
-    for (const n of d.notes ?? []) lines.push(`  note: ${n}`);
+    const lines = [`${specPath}: valid`, `  data: ${d.classes.length} classes (${d.classes.slice(0, 8).map(printable).join(', ')}${d.classes.length > 8 ? ', ...' : ''}), ${d.train} train${d.val !== null ? ` / ${d.val} val` : ''} examples`];
+    for (const n of d.notes ?? []) lines.push(`  note: ${printable(n)}`);
     if (opts.compile) lines.push(`  script: ${report.files!.join(', ')} compile with Python`);
     if (report.dryRun) lines.push(`  dry run: one batch forward and backward OK (${report.dryRun.durationS.toFixed(1)}s)`);
     process.stdout.write(lines.join('\n') + '\n');

@@ -1,6 +1,9 @@
 /** One top-level place that turns any error into a message for people (or JSON) and an exit code. */
 import { toTlorcError, EXIT } from '../../errors/index.js';
 import { renderIssues } from '../../spec/render.js';
+import { printable } from './format.js';
+
+const fieldPath = (p: readonly (string | number)[]) => p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
 
 export function printError(e: unknown, json: boolean): number {
   const err = toTlorcError(e);
@@ -8,9 +11,10 @@ export function printError(e: unknown, json: boolean): number {
     process.stdout.write(JSON.stringify({ type: 'error', error: err.toJSON() }) + '\n');
     return err.exitCode;
   }
-  const lines = [`tlorc: error ${err.code}: ${err.message}`];
-  if (err.issues.length > 1 || (err.issues.length === 1 && (err.issues[0]!.expected || err.issues[0]!.found)))
-    lines.push(renderIssues(err.issues, typeof err.details.file === 'string' ? err.details.file : undefined));
+  const lines = [`tlorc: error ${err.code}: ${printable(err.message)}`];
+  const issuesShown = err.issues.length > 1 || (err.issues.length === 1 && !!(err.issues[0]!.expected || err.issues[0]!.found));
+  if (issuesShown) lines.push(renderIssues(err.issues, typeof err.details.file === 'string' ? err.details.file : undefined));
+  else if (err.path?.length) lines.push(`  field: ${fieldPath(err.path)}`);
   const tail = err.details.stderr_tail;
   if (typeof tail === 'string' && tail.trim()) lines.push('  stderr (last lines):', ...tail.trim().split('\n').slice(-15).map((l) => `    ${l}`));
   lines.push(`  hint: ${err.hint}`);

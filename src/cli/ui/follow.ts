@@ -14,13 +14,24 @@ export interface FollowOptions {
   afterEnd?: () => Promise<unknown>;
 }
 
+/** How long a forced stop may take to record the run before tlorc exits regardless. */
+const FORCE_WAIT_MS = 5000;
+
 export async function followRun(handle: RunHandle, options: FollowOptions): Promise<number> {
   const printer = options.json ? null : new ProgressPrinter();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    if (signals > 1) process.exit(EXIT.cancelled); // second Ctrl-C: the exit hooks stop what is left
-    process.stderr.write(`\ntlorc: ${sig}: cancelling run ${handle.runId}${options.where ? ` ${options.where}` : ''} (Ctrl-C again to force)\n`);
+    // third Ctrl-C: leave now (the exit hooks still kill what is left)
+    if (signals > 2) process.exit(EXIT.cancelled);
+    if (signals === 2) {
+      // second: no grace period, but the run is still recorded as cancelled before tlorc exits
+      process.stderr.write(`\ntlorc: ${sig}: stopping run ${handle.runId} now (Ctrl-C again to quit without waiting)\n`);
+      void handle.cancel(`${sig} received twice`, { force: true }).catch(() => {});
+      setTimeout(() => process.exit(EXIT.cancelled), FORCE_WAIT_MS).unref();
+      return;
+    }
+    process.stderr.write(`\ntlorc: ${sig}: cancelling run ${handle.runId}${options.where ? ` ${options.where}` : ''} (Ctrl-C again to stop it now)\n`);
     void handle.cancel(`${sig} received`).catch(() => {});
   };
   process.on('SIGINT', onSignal);
@@ -48,7 +59,8 @@ export async function followRun(handle: RunHandle, options: FollowOptions): Prom
 
 export function printFailure(err: ErrorBody): void {
   const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').filter((l) => l.trim()).slice(-12) : [];
-  const lines = [`tlorc: run failed ${err.code}: ${err.message}`];
+  const what = err.code === 'TLORC_RUN_CANCELLED' ? 'run cancelled' : 'run failed';
+  const lines = [`tlorc: ${what} ${err.code}: ${err.message}`];
   if (err.path) lines.push(`  field: ${err.path.join('.')}`);
   if (tail.length) lines.push('  stderr (last lines):', ...tail.map((l) => `    ${l}`));
   lines.push(`  hint: ${err.hint}`);

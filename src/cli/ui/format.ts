@@ -14,3 +14,10 @@ export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
+
+/**
+ * Text from files or folder names, made safe for a terminal: control characters (an ANSI escape
+ * in a class folder's name, a newline) are shown as JSON escapes instead of acting on the screen.
+ */
+// eslint-disable-next-line no-control-regex
+export const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => JSON.stringify(c).slice(1, -1));

@@ -166,13 +166,13 @@ export class DockerRunner implements Runner {
     let started = false;
     let exited: Promise<void> = Promise.resolve();
     let stopping: Promise<void> | null = null;
-    const stop = (reason: string): Promise<void> => {
+    const stop = (reason: string, force = false): Promise<void> => {
       session.markCancelling(reason);
       if (!started) return Promise.resolve(); // start() sees the cancel and never starts it
-      stopping ??= container.stop({ t: graceS }).then(
-        () => undefined,
-        () => undefined, // 304: already stopped; 404: already gone
-      );
+      const ignore = () => undefined; // 304: already stopped; 404/409: already gone
+      // forced: SIGKILL now, even while a graceful stop waits out its grace period
+      if (force) return container.kill().then(ignore, ignore).then(() => exited);
+      stopping ??= container.stop({ t: graceS }).then(ignore, ignore);
       return stopping.then(() => exited);
     };
     registerLive({ id, runId: run.runId, cancel: stop }, this.engineOptions());
