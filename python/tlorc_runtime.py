@@ -282,7 +282,7 @@ def torch_device(requested):
     import torch
 
     if requested == "cuda" and not torch.cuda.is_available():
-        raise TlorcFailure("TLORC_RUN_FAILED", "resources.device is cuda, but PyTorch sees no GPU", ["resources", "device"])
+        raise TlorcFailure("TLORC_GPU_UNAVAILABLE", "this run asks for a GPU (resources.device: cuda, or resources.gpus), but PyTorch sees none: no silent CPU run", ["resources", "device"])
     if requested == "auto":
         requested = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(requested)

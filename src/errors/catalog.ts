@@ -49,6 +49,7 @@ export const ERRORS = {
   TLORC_PYTHON_NOT_FOUND: def(EXIT.environment, 503, 'Install Python 3.10+ or point TLORC_PYTHON at a python3 executable.'),
   TLORC_PYTHON_SETUP_FAILED: def(EXIT.environment, 503, 'See the pip output above; `tlorc setup` retries, `tlorc doctor` shows the environment.'),
   TLORC_PYTHON_PACKAGE_MISSING: def(EXIT.environment, 503, 'tlorc\'s pinned environment has PyTorch (and Keras on its torch backend) only: use keras_backend: torch, or point TLORC_PYTHON at a Python that has the package.'),
+  TLORC_GPU_UNAVAILABLE: def(EXIT.environment, 503, 'The run asks for a GPU (resources.gpus or resources.device: cuda) and this host has none the framework can use: run it where there is one (`tlorc doctor` shows what PyTorch sees), or remove resources.gpus.'),
   // runs
   TLORC_RUN_FAILED: def(EXIT.runFailed, 500, 'See the reason and the stderr tail; the full log is in the run directory.'),
   TLORC_RUN_CANCELLED: def(EXIT.cancelled, 409, 'The run was cancelled; nothing of it is marked completed.'),

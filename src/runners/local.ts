@@ -92,12 +92,27 @@ export class LocalRunner implements Runner {
     } catch {
       missing = [];
     }
-    if (!missing.length) return;
+    if (!missing.length) return this.gpuPreflight(python, spec);
     const first = needed.find((n) => n.module === missing[0])!;
     throw new TlorcError('TLORC_PYTHON_PACKAGE_MISSING', `${python} lacks the Python package${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that this run needs (${first.why}).`, {
       ...(first.path ? { path: first.path } : {}),
       ...(first.path ? {} : { hint: 'Unset TLORC_PYTHON to use tlorc\'s managed environment (`tlorc setup` builds it), or install the package into that Python.' }),
     });
+  }
+
+  /** A run that asks for a GPU fails here, before its run directory exists, on a host without one. */
+  private async gpuPreflight(python: string, spec: NormalizedSpec): Promise<void> {
+    const torchDecides = spec.framework === 'pytorch' || (spec.keras_backend ?? 'torch') === 'torch';
+    if (spec.resources.device !== 'cuda' || !torchDecides) return; // other Keras backends: the script checks
+    const env = { ...process.env, ...(Array.isArray(spec.resources.gpus) ? { CUDA_VISIBLE_DEVICES: spec.resources.gpus.join(',') } : {}) };
+    const r = await execa(python, ['-c', 'import torch; print(int(torch.cuda.device_count()))'], { reject: false, stdin: 'ignore', env, timeout: 120_000 });
+    const count = Number(String(r.stdout).trim().split('\n').pop());
+    const wanted = spec.resources.gpus === 'all' || spec.resources.gpus === undefined ? 1 : Array.isArray(spec.resources.gpus) ? spec.resources.gpus.length : spec.resources.gpus;
+    if (r.exitCode === 0 && count >= wanted) return;
+    const path = spec.resources.gpus !== undefined ? ['resources', 'gpus'] : ['resources', 'device'];
+    throw new TlorcError('TLORC_GPU_UNAVAILABLE', r.exitCode === 0
+      ? `The run asks for ${wanted} GPU${wanted > 1 ? 's' : ''}, but PyTorch sees ${count} on this host; tlorc never falls back to the CPU unasked.`
+      : `Could not ask PyTorch for GPUs: ${String(r.stderr).trim().split('\n').pop()}`, { path });
   }
 
   private async python(): Promise<string> {

@@ -58,6 +58,13 @@ function phasesOf(s: SpecParsed): NormalizedPhase[] {
   });
 }
 
+/** GPUs asked for mean a GPU run: device auto becomes cuda, so a host without one fails clearly instead of training on the CPU. */
+function resourcesOf(s: SpecParsed): SpecParsed['resources'] {
+  const g = s.resources.gpus;
+  const wantsGpu = g !== undefined && g !== 0 && !(Array.isArray(g) && g.length === 0);
+  return wantsGpu && s.resources.device === 'auto' ? { ...s.resources, device: 'cuda' } : s.resources;
+}
+
 export function normalize(s: SpecParsed, baseDir: string): NormalizedSpec {
   const entry = findBackbone(s.backbone.name)!; // rules guarantee it exists
   const isImage = entry.task === 'image_classification';
@@ -96,7 +103,7 @@ export function normalize(s: SpecParsed, baseDir: string): NormalizedSpec {
     seed: s.seed,
     batch_events_every: s.batch_events_every,
     output: abs(baseDir, s.output),
-    resources: s.resources,
+    resources: resourcesOf(s),
     source: s,
   };
 }

@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { execa } from 'execa';
 import { mkdirSync, writeFileSync, readdirSync, existsSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot, tmpDir, sharedData } from '../helpers.js';
+import { repoRoot, tmpDir, sharedData, python } from '../helpers.js';
 
 const bin = path.join(repoRoot, 'bin', 'tlorc.js');
 const tlorc = (args: string[], cwd?: string) => execa('node', [bin, ...args], { reject: false, cwd: cwd ?? repoRoot, env: { FORCE_COLOR: '0' } });
@@ -138,6 +138,18 @@ describe('tlorc CLI: bad input', () => {
     const r = await execa('node', [bin, 'run', write(dir, spec())], { reject: false, env: { FORCE_COLOR: '0', TLORC_PYTHON: '/nonexistent/python3' } });
     expect(r.exitCode, r.stderr).toBe(4);
     expect(r.stderr).toContain('TLORC_PYTHON_NOT_FOUND');
+    expect(runsLeft(dir)).toEqual([]);
+  });
+
+  it('a run that asks for GPUs on a host without one: exit 4 before any run directory, never a silent CPU run', async () => {
+    const cuda = await execa(python(), ['-c', 'import torch; print(torch.cuda.device_count())'], { reject: false });
+    const gpus = Number(String(cuda.stdout).trim());
+    const dir = flowersCopy();
+    const r = await tlorc(['run', write(dir, spec()), '--set', `resources.gpus=${gpus + 1}`]);
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.stderr).toContain('TLORC_GPU_UNAVAILABLE');
+    expect(r.stderr).toContain(`PyTorch sees ${gpus}`);
+    expect(r.stderr).toContain('resources.gpus');
     expect(runsLeft(dir)).toEqual([]);
   });
 
