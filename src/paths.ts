@@ -12,3 +12,9 @@ export function packageRoot(): string {
   root = dir;
   return root;
 }
+
+/** Is child the folder root or inside it? (`..flowers` is a name inside it; only `..` or `../…` leaves it.) */
+export const isInside = (child: string, root: string): boolean => {
+  const rel = path.relative(root, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+};

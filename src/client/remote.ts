@@ -90,6 +90,12 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** The body of every spec route: the spec (unsets applied here, as the CLI does) and the overrides. */
+const specRequest = (spec: RemoteSpec, options: SubmitOptions) => ({
+  spec: bodyWithout(spec, options.unset),
+  ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}),
+});
+
 function specBody(spec: RemoteSpec): string | Record<string, unknown> {
   if (typeof spec === 'string') {
     try {
@@ -182,7 +188,7 @@ export class TlorcClient {
 
   /** Submit a spec; returns a handle on the queued run. */
   async submit(spec: RemoteSpec, options: SubmitOptions = {}): Promise<RemoteRunHandle> {
-    const run = await this.post<RemoteRun>('/runs', { spec: bodyWithout(spec, options.unset), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}), ...(options.runner ? { runner: options.runner } : {}) });
+    const run = await this.post<RemoteRun>('/runs', { ...specRequest(spec, options), ...(options.runner ? { runner: options.runner } : {}) });
     return new RemoteRunHandle(this, run);
   }
 
@@ -209,11 +215,11 @@ export class TlorcClient {
   }
 
   validate(spec: RemoteSpec, options: SubmitOptions = {}): Promise<Record<string, unknown>> {
-    return this.post('/validate', { spec: bodyWithout(spec, options.unset), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}) });
+    return this.post('/validate', specRequest(spec, options));
   }
 
   generate(spec: RemoteSpec, options: SubmitOptions = {}): Promise<{ entry: string; files: Record<string, string> }> {
-    return this.post('/generate', { spec: specBody(spec), ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}) });
+    return this.post('/generate', specRequest(spec, options));
   }
 
   catalog(): Promise<Record<string, unknown>[]> {

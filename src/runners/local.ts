@@ -35,6 +35,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Secrets of tlorc itself that a training script has no business reading (e.g. a server's API token). */
+const NOT_INHERITED = new Set(['TLORC_TOKEN']);
+
+/** tlorc's environment, as the training process inherits it: everything but tlorc's secrets. */
+export const inheritedEnv = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !NOT_INHERITED.has(e[0])));
+
 interface RequiredModule {
   module: string;
   why: string;
@@ -61,6 +68,8 @@ export function requiredModules(spec: NormalizedSpec): RequiredModule[] {
 }
 
 export interface LocalRunnerOptions {
+  /** Skip the preflight's GPU check (tests that give fixture scripts GPU slots on a host without GPUs). */
+  skipGpuProbe?: boolean;
   /** Python executable; default: the managed environment (created on first use). */
   python?: string;
   /** Progress of a first-time environment setup. */
@@ -103,7 +112,7 @@ export class LocalRunner implements Runner {
   /** A run that asks for a GPU fails here, before its run directory exists, on a host without one. */
   private async gpuPreflight(python: string, spec: NormalizedSpec): Promise<void> {
     const torchDecides = spec.framework === 'pytorch' || (spec.keras_backend ?? 'torch') === 'torch';
-    if (spec.resources.device !== 'cuda' || !torchDecides) return; // other Keras backends: the script checks
+    if (spec.resources.device !== 'cuda' || !torchDecides || this.options.skipGpuProbe) return; // other Keras backends: the script checks
     const env = { ...process.env, ...(Array.isArray(spec.resources.gpus) ? { CUDA_VISIBLE_DEVICES: spec.resources.gpus.join(',') } : {}) };
     const r = await execa(python, ['-c', 'import torch; print(int(torch.cuda.device_count()))'], { reject: false, stdin: 'ignore', env, timeout: 120_000 });
     const count = Number(String(r.stdout).trim().split('\n').pop());
@@ -129,8 +138,8 @@ export class LocalRunner implements Runner {
     try {
       child = execa(python, ['-u', run.scriptPath], {
         cwd: run.runDir,
-        env: { ...run.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
-        extendEnv: true,
+        env: { ...inheritedEnv(), ...run.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+        extendEnv: false,
         buffer: false,
         reject: false,
         stdin: 'ignore',

@@ -55,13 +55,15 @@ interface Owner {
 
 /** One server per store: a second one would start the same queued runs twice. */
 function claimStore(store: RunStore): void {
-  const raw = store.getMeta(META_OWNER);
-  const owner = raw ? (JSON.parse(raw) as Owner) : undefined;
-  const busy = claimed.has(store.location) || (owner !== undefined && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid));
-  if (busy)
-    throw new TlorcError('TLORC_STORE_IN_USE', `The run store ${store.location} is in use by another tlorc server${owner?.url ? ` (${owner.url}, pid ${owner.pid})` : ''}.`);
+  if (claimed.has(store.location)) throw new TlorcError('TLORC_STORE_IN_USE', `The run store ${store.location} is in use by another tlorc server in this process.`);
+  // check and claim in one transaction: two servers starting at once cannot both win
+  store.updateMeta(META_OWNER, (raw) => {
+    const owner = raw ? (JSON.parse(raw) as Owner) : undefined;
+    if (owner !== undefined && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid))
+      throw new TlorcError('TLORC_STORE_IN_USE', `The run store ${store.location} is in use by another tlorc server${owner.url ? ` (${owner.url}, pid ${owner.pid})` : ` (pid ${owner.pid})`}.`);
+    return JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() } satisfies Owner);
+  });
   claimed.add(store.location);
-  store.setMeta(META_OWNER, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() } satisfies Owner));
 }
 
 function releaseStore(store: RunStore): void {
@@ -117,13 +119,19 @@ export async function createServer(options: ServerOptions = {}): Promise<TlorcSe
     if (ownsStore) store.close();
     throw e;
   }
-  const app = Fastify({ logger: loggerOptions(cfg), bodyLimit: cfg.bodyLimit, forceCloseConnections: true, return503OnClosing: true });
+  const app = Fastify({ logger: loggerOptions(cfg), bodyLimit: cfg.bodyLimit, forceCloseConnections: true, return503OnClosing: false });
   const feed = new EventFeed(store);
   const runs = new RunManager(cfg, store, feed, app.log);
   const ctx: ServerContext = { config: cfg, store, feed, runs, version: version() };
   app.decorate('tlorc', ctx);
   app.decorate('apiRoutes', []);
   installErrorHandler(app);
+  // While closing, requests still get answers in tlorc's shape (readyz says accepting: false,
+  // POST /runs says TLORC_SERVER_SHUTTING_DOWN); once the store is closed, every route says so.
+  let storeClosed = false;
+  app.addHook('onRequest', async () => {
+    if (storeClosed) throw new TlorcError('TLORC_SERVER_SHUTTING_DOWN', 'The server is shutting down.');
+  });
   installBodyParsers(app);
   installAuth(app, cfg.token);
   await app.register(
@@ -142,6 +150,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TlorcSe
     await runs.close();
   });
   app.addHook('onClose', async () => {
+    storeClosed = true;
     releaseStore(store);
     if (ownsStore) store.close();
   });

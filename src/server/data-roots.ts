@@ -7,7 +7,9 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TlorcError } from '../errors/index.js';
-import { inputPaths } from '../data/preflight.js';
+import { isInside } from '../paths.js';
+
+export { isInside };
 import type { NormalizedSpec } from '../spec/normalized.js';
 
 /** The real path of p: of p itself when it exists, else of its deepest existing ancestor plus the rest. */
@@ -29,34 +31,24 @@ export function realish(p: string): string {
   return path.join(real, ...rest);
 }
 
-export const isInside = (child: string, root: string): boolean => {
-  const rel = path.relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
 
-/** Field path of each input, for the error. */
-function fields(spec: NormalizedSpec): (string | number)[][] {
+/** Every path the spec reads, with the field that names it (train/val folders may lie outside root). */
+function inputsWithFields(spec: NormalizedSpec): [string, (string | number)[]][] {
   const d = spec.data;
-  const out: (string | number)[][] = d.type === 'image_folder' ? [['data', 'root']] : [...d.train.map((_, i) => ['data', 'train', i]), ...(d.val ?? []).map((_, i) => ['data', 'val', i])];
-  if (spec.backbone.weights.kind === 'file') out.push(['backbone', 'weights']);
+  const out: [string, (string | number)[]][] = d.type === 'image_folder'
+    ? [[d.root, ['data', 'root']], [d.train, ['data', 'train']], ...(d.val ? [[d.val, ['data', 'val']] as [string, string[]]] : [])]
+    : [...d.train.map((p, i): [string, (string | number)[]] => [p, ['data', 'train', i]]), ...(d.val ?? []).map((p, i): [string, (string | number)[]] => [p, ['data', 'val', i]])];
+  if (spec.backbone.weights.kind === 'file') out.push([spec.backbone.weights.path, ['backbone', 'weights']]);
   return out;
 }
 
+/** Throws TLORC_DATA_PATH_FORBIDDEN, naming the field, for the first input outside every root. */
 export function checkDataRoots(spec: NormalizedSpec, roots: readonly string[]): void {
-  const paths = inputPaths(spec);
-  const where = fields(spec);
-  if (spec.data.type === 'image_folder') {
-    // train/val sub-folders may be given separately; they must stay inside the roots too
-    paths.push(spec.data.train, ...(spec.data.val ? [spec.data.val] : []));
-    where.push(['data', 'train'], ['data', 'val']);
+  for (const [p, field] of inputsWithFields(spec)) {
+    if (roots.some((r) => isInside(realish(p), r))) continue;
+    throw new TlorcError('TLORC_DATA_PATH_FORBIDDEN', `Data path ${p} is outside the server's data roots (${roots.join(', ')}).`, {
+      path: field,
+      details: { roots: [...roots] },
+    });
   }
-  paths.forEach((p, i) => {
-    const real = realish(p);
-    if (!roots.some((r) => isInside(real, r))) {
-      throw new TlorcError('TLORC_DATA_PATH_FORBIDDEN', `Data path ${p} is outside the server's data roots (${roots.join(', ')}).`, {
-        path: where[i] ?? ['data'],
-        details: { roots: [...roots] },
-      });
-    }
-  });
 }

@@ -107,9 +107,16 @@ export function buildOpenApi(routes: readonly DocumentedRoute[], info: { version
             : { type: 'string', format: 'binary' };
       responses[status] = { description: resp.description, content: { [type]: { schema } } };
     }
+    // the errors defineRoute, the body parsers and the auth hook answer for every route of a kind
+    const errorDoc = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: `${REF}Error` } } } });
+    if (r.params || r.query || r.body) responses['400'] ??= errorDoc('Invalid path parameters, query or body (TLORC_API_BAD_REQUEST, with the field path)');
+    if (r.body) {
+      responses['413'] ??= errorDoc('Body over the size limit (TLORC_API_PAYLOAD_TOO_LARGE)');
+      responses['415'] ??= errorDoc('Body of a media type the route does not take (TLORC_API_UNSUPPORTED_MEDIA_TYPE)');
+    }
     if (info.auth && r.auth !== false) {
       op.security = [{ bearer: [] }];
-      responses['401'] ??= { description: 'Missing or wrong bearer token', content: { 'application/json': { schema: { $ref: `${REF}Error` } } } };
+      responses['401'] ??= errorDoc('Missing or wrong bearer token');
     }
     op.responses = responses;
     (paths[p] ??= {})[r.method.toLowerCase()] = op;

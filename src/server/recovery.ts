@@ -13,7 +13,7 @@
  *    container is removed now (when the engine answers) and the run marked failed the
  *    same way, saying whether the container was removed.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERRORS } from '../errors/catalog.js';
 import type { ErrorBody } from '../errors/index.js';
@@ -61,6 +61,46 @@ async function stopGroup(pid: number, graceMs: number): Promise<void> {
   signal('SIGTERM');
   for (let waited = 0; waited < graceMs && alive(pid); waited += 100) await sleep(100);
   if (alive(pid)) signal('SIGKILL');
+}
+
+/**
+ * Processes left in a dead leader's group (data-loader workers, a subprocess of the script): a
+ * group id is not reused while any member lives, so members whose own pid differs from it are
+ * the run's. (Signalling -pid blindly could hit a new, unrelated group leader with that pid.)
+ */
+export function strayMembers(pgid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const e of entries) {
+    const pid = Number(e);
+    if (pid === pgid) continue;
+    try {
+      // fields after "(comm)": state ppid pgrp ...
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pgid && rest[0] !== 'Z') out.push(pid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+function killStrays(pgid: number): number {
+  const strays = strayMembers(pgid);
+  for (const pid of strays) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  return strays.length;
 }
 
 const interrupted = (reason: string, details: Record<string, unknown>): ErrorBody => ({
@@ -134,7 +174,9 @@ export async function recoverRuns(store: RunStore, feed: EventFeed, manager: Run
         reason = `The server stopped while this run was in flight. Its training process (pid ${pid}) was still running, but its output cannot be re-attached after a restart, so it was stopped.`;
         details.stopped = true;
       } else {
-        reason = `The server stopped while this run was in flight, and its training process${pid !== undefined ? ` (pid ${pid})` : ''} is gone.`;
+        const strays = pid !== undefined ? killStrays(pid) : 0;
+        reason = `The server stopped while this run was in flight, and its training process${pid !== undefined ? ` (pid ${pid})` : ''} is gone${strays ? ` (${strays} leftover process${strays > 1 ? 'es' : ''} of it stopped)` : ''}.`;
+        if (strays) details.stopped_leftovers = strays;
       }
     }
     endRunWithoutProcess(store, store.getRun(rec.id)!, 'failed', interrupted(reason, details), feed);

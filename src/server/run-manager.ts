@@ -194,7 +194,11 @@ export class RunManager {
     this.starting.set(runId, null);
     let handle: RunHandle;
     try {
-      const prepared = this.withGpus(this.restore(rec), gpuIds);
+      const restored = this.restore(rec);
+      // the roots may have changed since submission (a restart with other --data-root), or a
+      // folder under them may since have become a link that leads out: checked again at start
+      checkDataRoots(restored.spec, this.cfg.dataRoots);
+      const prepared = this.withGpus(restored, gpuIds);
       const runner = await this.runner(rec.runner);
       handle = await runner.start(prepared, { cancelGraceS: this.cfg.cancelGraceS });
     } catch (e) {

@@ -110,7 +110,7 @@ export const ValidationReportSchema = z
     ok: z.boolean(),
     error: ErrorBodySchema.optional(),
     spec: z.record(z.string(), z.unknown()).optional().meta({ description: 'The normalized spec.' }),
-    data: z.object({ classes: z.array(z.string()), train: z.number().int(), val: z.number().int().nullable() }).optional(),
+    data: z.object({ classes: z.array(z.string()), train: z.number().int(), val: z.number().int().nullable(), notes: z.array(z.string()).optional().meta({ description: 'Things worth knowing that are not errors (an unused val folder, subsampling).' }) }).optional(),
     files: z.array(z.string()).optional(),
   })
   .meta({ id: 'ValidationReport' });

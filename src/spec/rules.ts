@@ -156,6 +156,10 @@ const resourceRules: Rule = (s) => {
   const wantsGpu = g !== undefined && g !== 0;
   if (wantsGpu && s.resources.device === 'cpu')
     return [issue(['resources', 'device'], 'GPUs are requested but device is cpu.', '"auto" or "cuda"', '"cpu"')];
+  if (Array.isArray(g)) {
+    const dup = g.find((id, i) => g.indexOf(id) !== i);
+    if (dup !== undefined) return [issue(['resources', 'gpus'], `GPU "${dup}" is listed twice.`, 'distinct device ids', JSON.stringify(g))];
+  }
   return [];
 };
 

@@ -211,7 +211,7 @@ export const Resources = z
     network: z.boolean().default(false).meta({ description: 'Docker: allow network access from the container.' }),
     image: z.string().min(1).optional().meta({ description: 'Docker image to run in (`--image` overrides it; without either: TLORC_DOCKER_IMAGE, else tlorc/runtime:<framework>-<tlorc version>; see docker/README.md).' }),
     num_workers: z.number().int().nonnegative().default(0).meta({ description: 'Data-loader worker processes.' }),
-    device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('`auto`: the GPU when there is one, else the CPU; with `gpus` set, `auto` means `cuda`: a run that asked for GPUs fails clearly on a host without one, never trains on the CPU unnoticed.'),
+    device: z.enum(['auto', 'cpu', 'cuda']).default('auto').meta({ description: '`auto`: the GPU when there is one, else the CPU; with `gpus` set, `auto` means `cuda`: a run that asked for GPUs fails clearly on a host without one, never trains on the CPU unnoticed.' }),
   })
   .meta({ description: 'Where and with what the run executes.' });
 

@@ -284,6 +284,11 @@ export class SqliteRunStore implements RunStore {
     else this.stmt.setMeta.run(key, value);
   }
 
+  updateMeta(key: string, update: (current: string | undefined) => string | undefined): void {
+    // IMMEDIATE: the write lock is taken before the read, so no other connection reads in between
+    this.db.transaction(() => this.setMeta(key, update(this.getMeta(key)))).immediate();
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

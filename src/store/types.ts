@@ -92,6 +92,11 @@ export interface RunStore {
   /** A key/value slot for the store's owner (e.g. which server process uses it). */
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string | undefined): void;
+  /**
+   * Read and replace a meta value atomically, against other processes on the same store too
+   * (a check-then-set that two servers cannot interleave). `update` may throw to leave it unchanged.
+   */
+  updateMeta(key: string, update: (current: string | undefined) => string | undefined): void;
   close(): void;
 }
 

@@ -156,6 +156,23 @@ describe('LocalRunner', () => {
     expect(existsSync(path.join(runDir, RUN_FILES.summary))).toBe(true);
   });
 
+  it('the training process inherits the environment but not tlorc\'s API token', async () => {
+    const run = fixtureRun('env-dump.py');
+    const before = process.env.TLORC_TOKEN;
+    process.env.TLORC_TOKEN = 'secret-token-for-the-server-only';
+    try {
+      const result = await (await runner().start(run)).result;
+      expect(result.status, JSON.stringify(result.error)).toBe('completed');
+    } finally {
+      if (before === undefined) delete process.env.TLORC_TOKEN;
+      else process.env.TLORC_TOKEN = before;
+    }
+    const names = JSON.parse(readFileSync(path.join(run.runDir, 'env.json'), 'utf8')) as string[];
+    expect(names).toContain('PATH');
+    expect(names).toContain('TLORC_RUN_DIR');
+    expect(names).not.toContain('TLORC_TOKEN');
+  });
+
   it('a missing interpreter is a failed run, not a crash of tlorc', async () => {
     const handle = await new LocalRunner({ python: '/nonexistent/python3' }).start(fixtureRun('emit.py'));
     const result = await handle.result;

@@ -77,6 +77,19 @@ describe('API without a token', () => {
     expect(w.body.path).toEqual(['backbone', 'weights']);
     const g = await s.json('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fixtureSpec('esc', { data: { type: 'image_folder', root: '/etc' } })) });
     expect(g.status).toBe(403);
+    // each refused path is named by its own field, whatever else the spec reads
+    const val = await s.json('/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fixtureSpec('esc', { data: { type: 'image_folder', root: 'flowers3', val: '/root' } })) });
+    expect(val.status).toBe(403);
+    expect(val.body.path).toEqual(['data', 'val']);
+    expect(val.body.message).toContain('/root');
+  });
+
+  it('a YAML alias bomb is a 400 parse error, never expanded', async () => {
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) levels.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const r = await s.json('/validate', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: levels.join('\n') + '\n' });
+    expect(r.status).toBe(400);
+    expectErrorShape(r.body, 'TLORC_SPEC_PARSE');
   });
 
   it('refuses GPU requests the server cannot ever satisfy', async () => {
@@ -127,6 +140,10 @@ describe('API without a token', () => {
     expect(doc.components.schemas.Error.properties.code.enum).toContain('TLORC_SPEC_INVALID');
     expect(doc.components.schemas.Spec.properties).toHaveProperty('optimizer');
     expect(doc.paths['/v1/runs'].post.requestBody.content).toHaveProperty(['application/yaml']);
+    // the errors every body route can answer are documented on each of them
+    for (const p of ['/v1/runs', '/v1/validate', '/v1/generate']) expect(Object.keys(doc.paths[p].post.responses), p).toEqual(expect.arrayContaining(['400', '413', '415']));
+    expect(doc.paths['/v1/runs/{id}'].get.responses).toHaveProperty(['400']);
+    expect(doc.components.schemas.ValidationReport.properties.data.properties).toHaveProperty('notes');
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
     const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     for (const r of refs) expect(doc.components.schemas, r).toHaveProperty([r]);

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { readEventsFile } from '../../src/events/read-file.js';
 import { readRunState } from '../../src/runners/run-dir.js';
 import { testServer, readSse, isFinal, type TestServer } from './helpers.js';
+import { LocalRunner } from '../../src/runners/local.js';
+import { python } from '../helpers.js';
 
 const alive = (pid: number) => {
   try {
@@ -95,7 +97,8 @@ describe('run queue', () => {
   });
 
   it('gives GPU runs their slots (CUDA_VISIBLE_DEVICES), hides GPUs from CPU runs, and queues GPU runs until slots free up', async () => {
-    s = await testServer({ concurrency: 4, gpus: ['0', '1'] });
+    // fixture scripts in GPU slots on a host that may have no GPU: the runner's GPU check is what is skipped
+    s = await testServer({ concurrency: 4, gpus: ['0', '1'], runner: async () => new LocalRunner({ python: python(), skipGpuProbe: true }) });
     const one = await s.submit('gpu-one', { script: 'stream.py', env: { TLORC_FX_EVENTS: '2', TLORC_FX_HANG: '1' } }, { resources: { gpus: 1 } });
     const two = await s.submit('gpu-two', { script: 'stream.py', env: { TLORC_FX_EVENTS: '2' } }, { resources: { gpus: 2 } });
     const cpu = await s.submit('gpu-cpu', { script: 'stream.py', env: { TLORC_FX_EVENTS: '2' } });

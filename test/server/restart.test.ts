@@ -8,7 +8,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { TlorcClient } from '../../src/client/remote.js';
@@ -75,10 +75,11 @@ describe('server restart', () => {
     const config = {
       home,
       python: python(),
-      concurrency: 2,
+      concurrency: 3,
       dataRoot: sharedData(),
       fixtures: {
         'still-running': { script: 'hang.py' },
+        'orphaned': { script: 'hang.py' },
         'gone': { script: 'stream.py', env: { TLORC_FX_EVENTS: '3', TLORC_FX_HANG: '1' } },
         'waiting': { script: 'stream.py', env: { TLORC_FX_EVENTS: '150', TLORC_FX_DELAY_MS: '10' } },
       },
@@ -87,9 +88,10 @@ describe('server restart', () => {
     const client = new TlorcClient({ server: a.url, reconnectDelayMs: 50, maxReconnectDelayMs: 200 });
     const still = (await client.submit({ spec: fixtureSpec('still-running') })).run;
     const gone = (await client.submit({ spec: fixtureSpec('gone') })).run;
+    const orphaned = (await client.submit({ spec: fixtureSpec('orphaned') })).run;
     const waiting = (await client.submit({ spec: fixtureSpec('waiting') })).run;
     expect((await client.getRun(waiting.id)).status).toBe('queued');
-    await until(async () => (await client.getRun(still.id)).lastSeq >= 1 && (await client.getRun(gone.id)).lastSeq >= 3);
+    await until(async () => (await client.getRun(still.id)).lastSeq >= 1 && (await client.getRun(gone.id)).lastSeq >= 3 && (await client.getRun(orphaned.id)).lastSeq >= 1);
 
     // a follower of the queued run, connected through the crash and the restart
     const seen: number[] = [];
@@ -103,10 +105,16 @@ describe('server restart', () => {
     expect(alive(stillPid)).toBe(true); // training processes outlive a SIGKILLed server (own process group)
     process.kill(-gonePid, 'SIGKILL'); // ... unless something else ends them while the server is down
     await until(() => !alive(gonePid));
+    // the script dies but a subprocess of it (a data-loader worker, say) lives on in its group
+    const orphanPid = readRunState(orphaned.runDir!)!.pid!;
+    const orphanChild = Number(readFileSync(path.join(orphaned.runDir!, 'child.pid'), 'utf8'));
+    process.kill(orphanPid, 'SIGKILL');
+    await until(() => !alive(orphanPid));
+    expect(alive(orphanChild)).toBe(true);
 
     const b = await startChild({ ...config, port: Number(new URL(a.url).port) });
     try {
-      expect(b.recovery.interrupted.map((r) => r.runId).sort()).toEqual([still.id, gone.id].sort());
+      expect(b.recovery.interrupted.map((r) => r.runId).sort()).toEqual([still.id, gone.id, orphaned.id].sort());
       expect(b.recovery.requeued).toEqual([waiting.id]);
       await until(() => !alive(stillPid));
 
@@ -116,6 +124,9 @@ describe('server restart', () => {
       const g1 = await client.getRun(gone.id);
       expect(g1).toMatchObject({ status: 'failed', error: { code: 'TLORC_RUN_INTERRUPTED' } });
       expect(g1.error!.message).toMatch(/is gone/);
+      // a dead script's leftover processes are stopped, never left running unseen
+      await until(() => !alive(orphanChild));
+      expect((await client.getRun(orphaned.id)).error!.message).toMatch(/is gone \(1 leftover process of it stopped\)/);
       expect(readRunState(still.runDir!)).toMatchObject({ status: 'failed' });
 
       // the interrupted run's event history ends with the failed event, seq without gaps

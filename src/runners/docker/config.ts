@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { isInside } from '../../paths.js';
 import type { PreparedRun } from '../types.js';
 import type { ResourcesConfig } from '../../spec/schema.js';
 
@@ -101,16 +102,12 @@ export function modelCaches(host: Pick<HostIdentity, 'home' | 'env'>, exists: (p
   return out;
 }
 
-const isWithin = (child: string, parent: string) => {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
 
 /** Read-only input paths, without duplicates and without paths already inside another input. */
 export function inputMounts(paths: readonly string[]): string[] {
   const abs = [...new Set(paths.map((p) => path.resolve(p)))].sort((a, b) => a.length - b.length);
   const kept: string[] = [];
-  for (const p of abs) if (!kept.some((k) => isWithin(p, k))) kept.push(p);
+  for (const p of abs) if (!kept.some((k) => isInside(p, k))) kept.push(p);
   return kept.sort();
 }
 
