@@ -678,6 +678,9 @@ class RunningMean:
 # freezing
 # --------------------------------------------------------------------------------------------
 
+_warned_patterns = set()
+
+
 def frozen_layers(names, rule, spec_path):
     """The set of layer names a freeze rule freezes, from the backbone's layers in order.
 
@@ -692,6 +695,12 @@ def frozen_layers(names, rule, spec_path):
     if rule == "none":
         return set()
     if "first" in rule:
+        if rule["first"] > len(names):
+            raise TlorcFailure(
+                "TLORC_SPEC_INVALID",
+                f"freeze.first: {rule['first']} is more than the backbone's {len(names)} layers; use freeze: all to freeze them all",
+                list(spec_path) + ["first"],
+            )
         return set(names[: rule["first"]])
     if "until" in rule:
         target = rule["until"]
@@ -710,7 +719,9 @@ def frozen_layers(names, rule, spec_path):
         return set(names[: last + 1])
     if "pattern" in rule:
         chosen = {n for n in names if fnmatch.fnmatchcase(n, rule["pattern"])}
-        if not chosen:
+        if not chosen and (tuple(spec_path), rule["pattern"]) not in _warned_patterns:
+            # once per rule: the rules are checked up front and again when their phase starts
+            _warned_patterns.add((tuple(spec_path), rule["pattern"]))
             events.warning(f"freeze.pattern '{rule['pattern']}' matches no backbone layer; nothing is frozen", code="TLORC_FREEZE_NO_MATCH")
         return chosen
     raise TlorcFailure("TLORC_SPEC_INVALID", f"unknown freeze rule {rule!r}", list(spec_path))

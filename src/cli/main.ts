@@ -39,6 +39,11 @@ Environment: TLORC_HOME (default ~/.tlorc), TLORC_PYTHON, TLORC_SERVER, TLORC_TO
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `tlorc runs logs <id> | head`: the reader went away; that ends the command, it is no crash
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok);
+    throw e;
+  });
   let program: Command;
   try {
     program = await buildProgram();

@@ -73,6 +73,7 @@ export const ERRORS = {
   TLORC_RUN_GPUS_UNAVAILABLE: def(EXIT.invalidInput, 422, 'Ask for at most as many GPUs as the server has slots (`tlorc serve --gpus`), or remove resources.gpus.'),
   TLORC_RUN_INTERRUPTED: def(EXIT.runFailed, 500, 'The server stopped while the run was in flight; submit the spec again.'),
   TLORC_SERVER_SHUTTING_DOWN: def(EXIT.environment, 503, 'The server is stopping; submit again once it is back.'),
+  TLORC_SERVER_START_FAILED: def(EXIT.environment, 503, 'Pick a free port (--port) on an address of this machine (--host), and a run store file tlorc can open and write (--store).'),
   TLORC_STORE_IN_USE: def(EXIT.environment, 409, 'Another tlorc server uses this run store; stop it, or give this one its own TLORC_HOME / --store.'),
   TLORC_INTERNAL: def(EXIT.internal, 500, 'This is a tlorc bug; please report it.'),
 } as const satisfies Record<string, ErrorDef>;

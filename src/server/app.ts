@@ -112,7 +112,12 @@ const version = (): string => (JSON.parse(readFileSync(path.join(packageRoot(), 
 export async function createServer(options: ServerOptions = {}): Promise<TlorcServer> {
   const cfg = normalizeOptions(options);
   const ownsStore = typeof cfg.store === 'string';
-  const store = typeof cfg.store === 'string' ? openStore(cfg.store) : cfg.store;
+  let store: RunStore;
+  try {
+    store = typeof cfg.store === 'string' ? openStore(cfg.store) : cfg.store;
+  } catch (e) {
+    throw new TlorcError('TLORC_SERVER_START_FAILED', `Cannot open the run store ${String(cfg.store)}: ${(e as Error).message}.`, { cause: e });
+  }
   try {
     claimStore(store);
   } catch (e) {
@@ -173,7 +178,9 @@ export async function startServer(options: ServerOptions = {}): Promise<Listenin
     await server.app.listen({ host, port });
   } catch (e) {
     await server.close();
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `port ${port} is in use` : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `${host} is not an address of this machine` : code === 'EACCES' ? `no permission to listen on port ${port}` : (e as Error).message;
+    throw new TlorcError('TLORC_SERVER_START_FAILED', `Cannot listen on ${host}:${port}: ${why}.`, { cause: e });
   }
   const addr = server.app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;

@@ -1,6 +1,7 @@
 /** `tlorc serve` and `tlorc runs list|show|logs|cancel`, against a server and against the local store. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, sharedData, tmpDir } from '../helpers.js';
 import { testServer, isFinal, type TestServer } from '../server/helpers.js';
@@ -61,9 +62,40 @@ describe('tlorc runs', () => {
     const show = await tlorc(['runs', 'show', done.id, '--store', path.join(s.home, 'tlorc.db'), '--json']);
     expect(JSON.parse(show.stdout)).toMatchObject({ id: done.id, status: 'completed', runDir: done.runDir });
   });
+
+  it('number flags are checked: a bad --limit or --after is a usage error (exit 2), not a silent default', async () => {
+    const store = path.join(s.home, 'tlorc.db');
+    for (const args of [['list', '--limit', 'abc'], ['list', '--limit', '0'], ['logs', done.id, '--after', 'abc']]) {
+      const r = await tlorc(['runs', ...args, '--store', store]);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/expected a whole number/);
+    }
+  });
 });
 
 describe('tlorc serve', () => {
+  it('a port in use or a store that is no database: exit 4 with the reason, not "a tlorc bug"', async () => {
+    const home = tmpDir('tlorc-serve-');
+    const busy = await testServer();
+    try {
+      const port = new URL(busy.url).port;
+      const r = await tlorc(['serve', '--port', port, '--store', path.join(home, 'db.sqlite'), '--runs-dir', path.join(home, 'runs'), '--data-root', sharedData(), '--log-level', 'silent']);
+      expect(r.exitCode, r.stderr).toBe(4);
+      expect(r.stderr).toContain('TLORC_SERVER_START_FAILED');
+      expect(r.stderr).toContain(`port ${port} is in use`);
+    } finally {
+      await busy.close();
+    }
+    const notDb = path.join(home, 'not-a-db');
+    writeFileSync(notDb, 'plain text, not SQLite\n'.repeat(100));
+    const bad = await tlorc(['serve', '--port', '0', '--store', notDb, '--log-level', 'silent']);
+    expect(bad.exitCode, bad.stderr).toBe(4);
+    expect(bad.stderr).toContain('TLORC_SERVER_START_FAILED');
+    const port = await tlorc(['serve', '--port', '70000']);
+    expect(port.exitCode).toBe(2);
+    expect(port.stderr).toMatch(/port from 0 to 65535/);
+  });
+
   it('serves on loopback, answers health, and stops cleanly on SIGTERM', async () => {
     const home = tmpDir('tlorc-serve-');
     const proc = execa(process.execPath, [path.join(repoRoot, 'bin', 'tlorc.js'), 'serve', '--port', '0', '--store', path.join(home, 'db.sqlite'), '--runs-dir', path.join(home, 'runs'), '--data-root', sharedData(), '--token', 'cli-test-token-123', '--log-level', 'silent'], { reject: false });

@@ -9,7 +9,8 @@ import { TlorcClient, type RemoteRun } from '../../client/remote.js';
 import { EXIT, TlorcError } from '../../errors/index.js';
 import type { TlorcEvent } from '../../events/protocol.js';
 import type { RunStatus } from '../../runners/types.js';
-import { defaultStorePath, EventFeed, openStore, ownedElsewhere, type RunRecord, type RunStore } from '../../store/index.js';
+import { defaultStorePath, EventFeed, isAlive, openStore, ownedElsewhere, type RunRecord, type RunStore } from '../../store/index.js';
+import os from 'node:os';
 import { printError } from '../ui/errors.js';
 import { fmt, table } from '../ui/format.js';
 import { ProgressPrinter } from '../ui/progress.js';
@@ -130,6 +131,11 @@ async function show(id: string, t: Target): Promise<number> {
   return EXIT.ok;
 }
 
+const FINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** The run's owner is a process on this host that no longer exists. */
+const ownerGone = (rec: RunRecord): boolean => !!rec.owner && rec.owner.host === os.hostname() && !isAlive(rec.owner.pid);
+
 async function logs(id: string, t: Target & { follow?: boolean; after?: string }): Promise<number> {
   const print = eventPrinter(!!t.json);
   const after = t.after ? Number(t.after) : 0;
@@ -157,7 +163,24 @@ async function logs(id: string, t: Target & { follow?: boolean; after?: string }
       getLocal(store, id);
       if (t.follow) {
         const feed = new EventFeed(store);
-        for await (const e of feed.follow(id, after, { pollMs: 250, signal: ac.signal })) print(JSON.parse(e.json) as TlorcEvent);
+        // nothing more will come for a run whose owning process (a server, a `tlorc run`) died
+        let orphaned: RunRecord | undefined;
+        const watch = setInterval(() => {
+          const rec = store.getRun(id);
+          if (rec && !FINAL.includes(rec.status) && ownerGone(rec)) {
+            orphaned = rec;
+            ac.abort();
+          }
+        }, 1000);
+        try {
+          for await (const e of feed.follow(id, after, { pollMs: 250, signal: ac.signal })) print(JSON.parse(e.json) as TlorcEvent);
+        } finally {
+          clearInterval(watch);
+        }
+        if (orphaned) {
+          process.stderr.write(`tlorc: run ${id} is still marked ${orphaned.status}, but the process that ran it (pid ${orphaned.owner!.pid}) is gone; no more events will come. A restarted server marks it; \`tlorc runs cancel ${id}\` ends it now.\n`);
+          return EXIT.runFailed;
+        }
       } else {
         for (let last = after; ; ) {
           const page = store.eventsAfter(id, last, 1000);

@@ -1,7 +1,14 @@
 /** `tlorc serve`: the REST API (see docs/server.md). */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT } from '../../errors/index.js';
-import { collect } from './common.js';
+import { collect, wholeNumber } from './common.js';
+
+/** A TCP port: 0 (any free one) to 65535. */
+const port = (value: string): string => {
+  const v = wholeNumber(0)(value);
+  if (Number(v) > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, found "${value}".`);
+  return v;
+};
 
 interface ServeFlags {
   host: string;
@@ -29,14 +36,14 @@ export function register(program: Command): void {
     .command('serve')
     .description('run the tlorc REST API: submit specs, follow events (SSE), cancel, fetch artifacts')
     .option('--host <host>', 'interface to bind (non-loopback needs a token to be safe)', '127.0.0.1')
-    .option('--port <port>', 'port (0: any free one)', '7878')
+    .option('--port <port>', 'port (0: any free one)', port, '7878')
     .option('--token <token>', 'require Authorization: Bearer <token> on every route but health (or TLORC_TOKEN)')
-    .option('--concurrency <n>', 'runs executing at once', '1')
+    .option('--concurrency <n>', 'runs executing at once', wholeNumber(1), '1')
     .option('--gpus <n|ids>', 'GPU slots: a count, or device ids like 0,1')
     .option('--data-root <dir>', 'folder specs may read data from (repeatable; default $TLORC_HOME/data)', collect, [])
     .option('--runs-dir <dir>', 'where run folders go (default $TLORC_HOME/runs)')
     .option('--store <file>', 'run store (default $TLORC_HOME/tlorc.db)')
-    .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
+    .option('--body-limit <bytes>', 'largest request body', wholeNumber(1), String(1024 * 1024))
     .addOption(new Option('--log-level <level>', 'request log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .action(async (flags: ServeFlags) => {
       const { startServer } = await import('../../server/index.js');

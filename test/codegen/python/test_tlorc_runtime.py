@@ -234,6 +234,25 @@ class Freezing(unittest.TestCase):
         self.assertEqual(e.exception.path, ["phases", 1, "freeze", "until"])
         self.assertIn("conv_dw_1", e.exception.reason)  # did you mean
 
+    def test_first_beyond_the_backbone_is_a_spec_error(self):
+        with self.assertRaises(rt.TlorcFailure) as e:
+            rt.frozen_layers(self.NAMES, {"first": 1000}, ["freeze"])
+        self.assertEqual(e.exception.code, "TLORC_SPEC_INVALID")
+        self.assertEqual(e.exception.path, ["freeze", "first"])
+        self.assertIn(f"{len(self.NAMES)} layers", e.exception.reason)
+
+    def test_a_pattern_that_matches_nothing_warns_once_per_rule(self):
+        out, stream = io.StringIO(), rt.events.stream
+        rt.events.stream = out
+        try:
+            for _ in range(2):  # checked up front, then again when the phase starts
+                self.assertEqual(rt.frozen_layers(self.NAMES, {"pattern": "zzz*"}, ["phases", 0, "freeze"]), set())
+        finally:
+            rt.events.stream = stream
+        warnings = [json.loads(l) for l in out.getvalue().splitlines() if '"warning"' in l]
+        self.assertEqual(len(warnings), 1)
+        self.assertEqual(warnings[0]["code"], "TLORC_FREEZE_NO_MATCH")
+
     def test_fingerprint(self):
         a = [np.zeros((2, 2)), np.ones(3)]
         self.assertEqual(rt.fingerprint(a), rt.fingerprint([x.copy() for x in a]))
