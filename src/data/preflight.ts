@@ -72,6 +72,8 @@ function tableLabels(file: string, d: Extract<NormalizedData, { type: 'text_tabl
   };
   const li = col(d.label_column, 'label_column');
   const ti = col(d.text_column, 'text_column');
+  if (li === ti)
+    throw new TlorcError('TLORC_DATA_INVALID', `data.text_column (${JSON.stringify(d.text_column)}) and data.label_column (${JSON.stringify(d.label_column)}) are the same column of ${file}: the model would read its own label.`, { path: ['data', 'label_column'] });
   if (rows.length === 0) throw new TlorcError('TLORC_DATA_INVALID', `Text data file has no rows: ${file}`, { path: field });
   return rows.map((parts, i) => {
     if (parts.length <= Math.max(li, ti))
@@ -86,6 +88,10 @@ function textTable(d: Extract<NormalizedData, { type: 'text_table' }>): DataSumm
   const classes = [...new Set(train)].sort();
   if (classes.length < 2)
     throw new TlorcError('TLORC_DATA_INVALID', `Classification needs at least 2 labels; the training files have ${classes.length}.`, { path: ['data', 'label_column'] });
+  // the class -> index mapping comes from training: a label only validation has cannot be scored
+  const unknown = val ? [...new Set(val)].filter((l) => !classes.includes(l)) : [];
+  if (unknown.length)
+    throw new TlorcError('TLORC_DATA_INVALID', `The validation files have label${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((l) => JSON.stringify(l)).join(', ')}${unknown.length > 5 ? ', ...' : ''} that no training row has (training labels: ${classes.slice(0, 10).map((l) => JSON.stringify(l)).join(', ')}).`, { path: ['data', 'val'] });
   const notes = d.max_samples !== null ? [`runs use at most ${d.max_samples} training examples (data.max_samples).`] : [];
   return { classes, train: train.length, val: val ? val.length : null, ...(notes.length ? { notes } : {}) };
 }

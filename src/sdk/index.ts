@@ -58,6 +58,8 @@ export interface ValidateOptions extends SpecOptions {
   /** Compile the generated script with Python (default true). */
   compile?: boolean;
   onSetupProgress?: (line: string) => void;
+  /** Aborting it stops a dry run under way (its process is killed, its temporary folder removed). */
+  signal?: AbortSignal;
 }
 
 /** Check a spec, its data and its generated script. Never throws for bad input: see `ok` and `error`. */
@@ -78,10 +80,14 @@ export async function validate(spec: SpecLike, options: ValidateOptions = {}): P
       const tmp = mkdtempSync(path.join(os.tmpdir(), 'tlorc-dry-'));
       try {
         const handle = await run(spec, { ...options, dryRun: true, outputDir: tmp, runner: 'local' });
+        const stop = () => void handle.cancel('validation interrupted', { force: true });
+        if (options.signal?.aborted) stop();
+        options.signal?.addEventListener('abort', stop, { once: true });
         report.dryRun = await handle.result;
+        options.signal?.removeEventListener('abort', stop);
         if (report.dryRun.status !== 'completed') {
           const e = report.dryRun.error;
-          const generic = !e || e.code === 'TLORC_RUN_FAILED';
+          const generic = !e || e.code === 'TLORC_RUN_FAILED'; // a cancel keeps TLORC_RUN_CANCELLED (exit 130)
           report.error = {
             code: generic ? 'TLORC_DRY_RUN_FAILED' : e.code,
             message: `Dry run failed: ${e?.message ?? 'unknown reason'}`,

@@ -29,6 +29,24 @@ output: ./runs
 }
 
 describe('tlorc validate --dry-run', () => {
+  it('Ctrl-C during the dry run stops it, exits 130 and leaves no temporary run folder', async () => {
+    const f = spec('all');
+    const tmp = tmpDir('tlorc-dry-tmp-');
+    const child = execa('node', [bin, 'validate', '--dry-run', f], { reject: false, env: { TMPDIR: tmp } });
+    const running = () =>
+      readdirSync(tmp).some((d) => d.startsWith('tlorc-dry-') && readdirSync(path.join(tmp, d)).some((id) => {
+        const state = path.join(tmp, d, id, 'run.json');
+        return existsSync(state) && readFileSync(state, 'utf8').includes('"running"');
+      }));
+    for (const end = Date.now() + 120_000; !running(); await new Promise((r) => setTimeout(r, 100)))
+      if (Date.now() > end || child.exitCode !== null) throw new Error('the dry run did not start');
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.stderr).toContain('TLORC_RUN_CANCELLED');
+    expect(readdirSync(tmp).filter((d) => d.startsWith('tlorc-dry-'))).toEqual([]);
+  }, 180_000);
+
   it('passes for a good spec: one batch forward and backward, no run directory left', async () => {
     const f = spec('{ until: conv_pw_11_relu }');
     const r = await execa('node', [bin, 'validate', '--dry-run', f], { reject: false });

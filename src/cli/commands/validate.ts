@@ -16,12 +16,23 @@ export function register(program: Command): void {
       .option('--no-compile', 'skip compiling the generated script with Python')
       .addOption(jsonOption()),
   ).action(async (specPath: string, opts: { dryRun?: boolean; compile: boolean; json?: boolean; set: string[]; unset: string[] }) => {
+    // Ctrl-C during a dry run: stop it, remove its temporary run folder, exit 130
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    if (opts.dryRun) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
     const report = await validate(specPath, {
       overrides: opts.set,
       unset: opts.unset,
       dryRun: !!opts.dryRun,
       compile: opts.compile,
       onSetupProgress: (l) => process.stderr.write(l + '\n'),
+      signal: interrupt.signal,
+    }).finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     });
     if (opts.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
