@@ -27,6 +27,20 @@ export function specForJson(spec: NormalizedSpec): Record<string, unknown> {
   return { ...rest, backbone: bb };
 }
 
+/** The spec as given, with every path it reads or writes absolute: re-runnable from the run folder. */
+export function rerunnableSource(spec: NormalizedSpec): NormalizedSpec['source'] {
+  const src = structuredClone(spec.source);
+  const d = spec.data;
+  if (src.data.type === 'image_folder' && d.type === 'image_folder') src.data.root = d.root; // train/val stay relative to it
+  if (src.data.type === 'text_table' && d.type === 'text_table') {
+    src.data.train = d.train.length === 1 ? d.train[0]! : [...d.train];
+    if (d.val) src.data.val = d.val.length === 1 ? d.val[0]! : [...d.val];
+  }
+  if (spec.backbone.weights.kind === 'file') src.backbone.weights = spec.backbone.weights.path;
+  src.output = spec.output;
+  return src;
+}
+
 export function runEnv(spec: NormalizedSpec, runId: string, runDir: string, dryRun: boolean): Record<string, string> {
   const env: Record<string, string> = {
     TLORC_RUN_ID: runId,
@@ -56,7 +70,7 @@ export function prepareRun(spec: NormalizedSpec, options: PrepareOptions = {}): 
 
   const runId = options.runId ?? newRunId(spec.name);
   const runDir = createRunDir(options.outputDir ?? spec.output, runId);
-  writeFileSync(path.join(runDir, RUN_FILES.specYaml), `# spec of run ${runId} as given (after --set overrides)\n${toYaml(spec.source)}`);
+  writeFileSync(path.join(runDir, RUN_FILES.specYaml), `# spec of run ${runId} as given (after --set overrides), with its paths made absolute so that\n# \`tlorc run\` of this file trains the same run again\n${toYaml(rerunnableSource(spec))}`);
   writeJsonAtomic(path.join(runDir, RUN_FILES.specNormalized), specForJson(spec));
   for (const [name, text] of Object.entries(script.files)) {
     const file = path.join(runDir, name);
