@@ -77,11 +77,61 @@ function severalForms(issue: z.core.$ZodIssue): string[] | null {
   return [...new Set(onlyExtraKeys.flatMap((errs) => errs.flatMap((e) => (e as { keys: string[] }).keys)))].sort();
 }
 
-function flatten(issue: z.core.$ZodIssue, base: PropertyKey[] = []): z.core.$ZodIssue[] {
+/**
+ * Union issues that read better as one precise sentence: a misspelt discriminator (data.type),
+ * a misspelt string form (freeze: al), a misspelt key of a one-key form (freeze: {untill: x}),
+ * an empty form (freeze: {}). Null when the general branch choice below should decide.
+ */
+function unionShortcut(issue: z.core.$ZodIssue, path: (string | number)[], input: unknown): Issue | null {
+  if (issue.code !== 'invalid_union') return null;
+  const found = valueAt(input, path);
+  const disc = issue as { discriminator?: string; options?: unknown[] };
+  if (disc.discriminator !== undefined && Array.isArray(disc.options)) {
+    const values = disc.options.map(String);
+    const s = typeof found === 'string' ? suggest(found, values) : undefined;
+    return {
+      code: found === undefined ? 'missing_field' : 'invalid_value',
+      path,
+      message: found === undefined ? 'Required field is missing.' : `Invalid value${s ? ` (did you mean "${s}"?)` : ''}.`,
+      expected: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+      found: describe(found),
+      ...(s ? { suggestion: s } : {}),
+    };
+  }
+  const branches = issue.errors;
+  if (typeof found === 'string') {
+    const values = branches.flatMap((errs) => errs.flatMap((e) => (e.code === 'invalid_value' && e.path.length === 0 ? e.values.map(String) : [])));
+    const s = values.length ? suggest(found, values) : undefined;
+    if (s) return { code: 'invalid_value', path, message: `Invalid value (did you mean "${s}"?).`, expected: unionForms(path), found: describe(found), suggestion: s };
+  }
+  if (found && typeof found === 'object' && !Array.isArray(found)) {
+    // one-key object forms whose only complaints are "my key is missing" and "unknown key"
+    const objects = branches.filter((errs) => errs.length > 0 && errs.every((e) =>
+      (e.code === 'invalid_type' && e.path.length === 1 && valueAt(found, e.path) === undefined) || (e.code === 'unrecognized_keys' && e.path.length === 0)));
+    const forms = [...new Set(objects.flatMap((errs) => errs.flatMap((e) => (e.code === 'invalid_type' ? [String(e.path[0])] : []))))];
+    if (objects.length >= 2 && forms.length >= 2) {
+      const unknown = [...new Set(objects.flatMap((errs) => errs.flatMap((e) => (e.code === 'unrecognized_keys' ? e.keys : []))))];
+      if (unknown.length) {
+        const key = unknown[0]!;
+        const s = suggest(key, forms);
+        return { code: 'unknown_key', path: [...path, key], message: `Unknown field "${key}"${s ? ` (did you mean "${s}"?)` : ''}.`, expected: `one of: ${forms.join(', ')}`, found: `"${key}"`, ...(s ? { suggestion: s } : {}) };
+      }
+      if (Object.keys(found).length === 0) return { code: 'missing_field', path, message: `Give one of ${forms.join(', ')}.`, expected: unionForms(path), found: 'an empty object' };
+    }
+  }
+  return null;
+}
+
+/** A tlorc issue travelling through flatten as a zod custom issue. */
+const carried = (i: Issue): z.core.$ZodIssue => ({ code: 'custom', path: i.path, message: i.message, input: undefined, params: { tlorc: i } }) as z.core.$ZodIssue;
+
+function flatten(issue: z.core.$ZodIssue, input: unknown, base: PropertyKey[] = []): z.core.$ZodIssue[] {
   const several = severalForms(issue);
   if (several) {
     return [{ code: 'custom', path: [...base, ...issue.path], message: `Give exactly one of ${several.join(', ')}, not several.`, input: undefined } as z.core.$ZodIssue];
   }
+  const short = unionShortcut(issue, [...base, ...issue.path].map((k) => (typeof k === 'symbol' ? String(k) : k)) as (string | number)[], input);
+  if (short) return [carried(short)];
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // choose the branch whose first issue is deepest (it matched the most of the input)
     const branches = issue.errors.map((errs) => errs.map((e) => ({ ...e, path: [...base, ...issue.path, ...e.path] })));
@@ -92,14 +142,14 @@ function flatten(issue: z.core.$ZodIssue, base: PropertyKey[] = []): z.core.$Zod
     const maxDepth = Math.max(...nonTrivial.map((b) => Math.max(...b.map((e) => e.path.length))));
     if (maxDepth <= base.length + issue.path.length) return [{ ...issue, path: [...base, ...issue.path] }];
     const best = nonTrivial.reduce((a, b) => (score(b) > score(a) ? b : a));
-    return best.flatMap((e) => flatten(e));
+    return best.flatMap((e) => flatten(e, input));
   }
   return [{ ...issue, path: [...base, ...issue.path] }];
 }
 
 export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType): Issue[] {
   const out: Issue[] = [];
-  for (const raw of error.issues.flatMap((i) => flatten(i))) {
+  for (const raw of error.issues.flatMap((i) => flatten(i, input))) {
     const path = raw.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as (string | number)[];
     const found = valueAt(input, path);
     switch (raw.code) {
@@ -145,7 +195,7 @@ export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType
           code: 'invalid_value',
           path,
           message: 'Value does not match any allowed form.',
-          expected: unionForms(schema, path, input),
+          expected: unionForms(path),
           found: describe(found),
         });
         break;
@@ -155,11 +205,13 @@ export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType
         const bound = raw.code === 'too_small' ? raw.minimum : raw.maximum;
         const op = raw.code === 'too_small' ? (raw.inclusive ? '>=' : '>') : raw.inclusive ? '<=' : '<';
         const what = raw.origin === 'array' ? 'items' : raw.origin === 'string' ? 'characters' : '';
+        const exact = (raw as { exact?: boolean }).exact === true;
+        const noun = raw.origin === 'array' ? 'List' : raw.origin === 'string' ? 'Text' : 'Value';
         out.push({
           code: raw.code,
           path,
-          message: raw.message.replace(/^Too (small|big): /, ''),
-          expected: `${what ? `${what} ` : ''}${op} ${String(bound)}`,
+          message: exact ? `${noun} has the wrong length.` : `${noun} is too ${raw.code === 'too_small' ? (raw.origin === 'number' ? 'small' : 'short') : raw.origin === 'number' ? 'big' : 'long'}.`,
+          expected: exact ? `exactly ${String(bound)} ${what || 'items'}` : `${what ? `${what} ` : ''}${op} ${String(bound)}`,
           found: describe(found),
         });
         break;
@@ -168,6 +220,10 @@ export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType
         out.push({ code: 'invalid_value', path, message: 'Invalid format.', expected: raw.message.replace(/^Invalid string: /, ''), found: describe(found) });
         break;
       case 'custom':
+        if ((raw.params as { tlorc?: Issue } | undefined)?.tlorc) {
+          out.push((raw.params as { tlorc: Issue }).tlorc);
+          break;
+        }
         out.push({ code: raw.message.startsWith('Give exactly one of') ? 'contradiction' : 'custom', path, message: raw.message, found: describe(found) });
         break;
       default:
@@ -177,8 +233,7 @@ export function zodToIssues(error: z.ZodError, input: unknown, schema: z.ZodType
   return dedupe(out);
 }
 
-function unionForms(schema: z.ZodType, p: (string | number)[], input: unknown): string {
-  void schema; void input;
+function unionForms(p: (string | number)[]): string {
   const field = p[p.length - 1];
   if (field === 'freeze') return '"all", "none", {first: N}, {until: layer_name} or {pattern: glob}';
   if (field === 'loss') return 'a loss name or {name, from_logits, label_smoothing}';

@@ -103,6 +103,16 @@ describe('spec validation', () => {
     expect(one(t, 'backbone.name').message).toMatch(/text_classification/);
   });
 
+  it('misspelt union forms get the allowed values and a "did you mean"', () => {
+    expect(one(base.replace('type: image_folder', 'type: image_foldr'), 'data.type')).toMatchObject({ suggestion: 'image_folder', expected: 'one of "image_folder", "text_table"' });
+    expect(one(base + 'optimizer: { schedule: { type: cosin } }\n', 'optimizer.schedule.type')).toMatchObject({ suggestion: 'cosine' });
+    expect(one(base + 'freeze: al\n', 'freeze')).toMatchObject({ suggestion: 'all', expected: expect.stringContaining('{until: layer_name}') });
+    expect(one(base + 'freeze: { untill: conv_pw_11_relu }\n', 'freeze.untill')).toMatchObject({ code: 'unknown_key', suggestion: 'until', expected: 'one of: first, until, pattern' });
+    const empty = one(base + 'freeze: {}\n', 'freeze');
+    expect(empty.message).toBe('Give one of first, until, pattern.');
+    expect(issues(base + 'freeze: {}\n').map((i) => i.path.join('.'))).not.toContain('freeze.first');
+  });
+
   it('a text table whose label column is its text column is rejected', () => {
     const t = `apiVersion: tlorc/v1
 task: text_classification
