@@ -97,7 +97,7 @@ export const ListQuerySchema = z.strictObject({
 export const RunParamsSchema = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id') });
 
 export const EventsQuerySchema = z.strictObject({
-  after: z.coerce.number().int().min(0).optional().meta({ description: 'Send events with seq > after. The Last-Event-ID header takes precedence.' }),
+  after: z.string().regex(/^\d+$/, 'a non-negative integer').transform(Number).optional().meta({ description: 'Send events with seq > after. The Last-Event-ID header takes precedence.' }),
 });
 
 export const CancelRequestSchema = z.strictObject({ reason: z.string().max(500).optional() }).optional();

@@ -25,8 +25,8 @@ const frameOf = (ev: StoredEvent): string => {
 function lastEventId(header: string | string[] | undefined): number | undefined {
   const v = Array.isArray(header) ? header[0] : header;
   if (v === undefined || v.trim() === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new TlorcError('TLORC_API_BAD_REQUEST', `Last-Event-ID must be an event seq (a non-negative integer); got "${v.slice(0, 40)}".`);
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN; // digits only: not 1e1, 0x3 or -0
+  if (!Number.isSafeInteger(n)) throw new TlorcError('TLORC_API_BAD_REQUEST', `Last-Event-ID must be an event seq (a non-negative integer); got "${v.slice(0, 40)}".`);
   return n;
 }
 
@@ -71,7 +71,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       }
       if (ended) {
         const rec = ctx.store.getRun(params.id);
-        await sse.write(frame({ event: 'end', data: JSON.stringify({ runId: params.id, status: rec?.status, lastSeq: last }) }));
+        await sse.write(frame({ event: 'end', data: JSON.stringify({ runId: params.id, status: rec?.status, lastSeq: rec ? Math.min(last, rec.lastSeq) : last }) }));
       }
       sse.end();
       req.log.info({ runId: params.id, after, last, complete: ended }, 'event stream closed');
