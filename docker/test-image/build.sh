@@ -36,7 +36,8 @@ suite=bookworm
 packages="python3,python3-venv,ca-certificates"
 
 # The legacy builder works with every docker CLI here (the Debian 20.10 one and a newer static CLI
-# that has no buildx plugin); multi-stage keeps the wheelhouse out of the final image.
+# that has no buildx plugin). The wheelhouse is served over loopback HTTP during the build
+# (--network host), so its wheels are installed but never copied into a layer.
 export DOCKER_BUILDKIT=0
 
 log() { printf '[test-image] %s\n' "$*" >&2; }

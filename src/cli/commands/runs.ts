@@ -246,6 +246,13 @@ async function cancelLocal(store: RunStore, id: string, reason: string, t: Targe
       /* gone already */
     }
   }
+  if (rec.runner === 'docker') {
+    // its container may still be training: remove it (and hand its folder back) before saying cancelled
+    const docker = await import('../../runners/docker/index.js');
+    await docker.cleanupContainers(docker.connect(), { runId: id }).catch((e: unknown) => {
+      throw new TlorcError('TLORC_DOCKER_UNREACHABLE', `Run ${id} was not cancelled: its container could not be removed (${(e as Error).message}).`, { cause: e });
+    });
+  }
   return view(endRunWithoutProcess(store, rec, 'cancelled', cancelledError(reason)));
 }
 

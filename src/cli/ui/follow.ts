@@ -36,6 +36,7 @@ export async function followRun(handle: RunHandle, options: FollowOptions): Prom
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal); // the terminal went away: cancel, do not leave the run behind
   try {
     for await (const e of handle) {
       if (printer) printer.event(e);
@@ -54,6 +55,7 @@ export async function followRun(handle: RunHandle, options: FollowOptions): Prom
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 

@@ -14,14 +14,21 @@ import Docker from 'dockerode';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { MANAGED_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, RUN_ID_LABEL } from './config.js';
+import { MANAGED_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, RUN_DIR_LABEL, RUN_ID_LABEL } from './config.js';
+import { handBack } from './ownership.js';
+import { isAlive } from '../../store/owner.js';
 
 export interface LiveContainer {
   id: string;
   runId: string;
   /** graceful stop, kill after the grace period, remove */
   cancel(reason: string): Promise<void>;
+  /** settles when the run is final (recorded, folder handed back) */
+  result?: Promise<unknown>;
 }
+
+/** How long a signalled tlorc waits for its runs to be recorded before it exits regardless. */
+const FINAL_WAIT_MS = 30_000;
 
 /** Containers this process started and has not removed yet. */
 const live = new Map<string, LiveContainer>();
@@ -39,15 +46,6 @@ export function unregisterLive(id: string): void {
 
 export const liveContainerIds = (): string[] => [...live.keys()];
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-}
 
 export interface CleanupOptions {
   /** Remove every tlorc-managed container, whoever owns it (default: only leftovers). */
@@ -81,13 +79,14 @@ export async function cleanupContainers(docker: Docker, options: CleanupOptions 
         report.kept.push({ id: c.Id, runId, reason: `owned by a tlorc process on host ${ownerHost}` });
         continue;
       }
-      if (ownerPid !== process.pid && pidAlive(ownerPid)) {
+      if (ownerPid !== process.pid && isAlive(ownerPid)) { // a zombie owner is dead
         report.kept.push({ id: c.Id, runId, reason: `owned by live tlorc process ${ownerPid}` });
         continue;
       }
     }
     try {
       await docker.getContainer(c.Id).remove({ force: true });
+      handBack(c.Labels?.[RUN_DIR_LABEL]);
       report.removed.push({ id: c.Id, runId, state: c.State });
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode !== 404) throw e;
@@ -103,22 +102,25 @@ let signalled = 0;
 function installProcessHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void onSignal(sig));
+  // SIGHUP too: a closed terminal or a dropped SSH session must not leave a container training
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void onSignal(sig));
   process.on('exit', reapOnExit);
 }
 
-async function onSignal(sig: 'SIGINT' | 'SIGTERM'): Promise<void> {
+async function onSignal(sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP'): Promise<void> {
   signalled += 1;
   const others = process.listeners(sig).length > 1;
   if (signalled === 1) {
-    await Promise.allSettled([...live.values()].map((c) => c.cancel(`tlorc received ${sig}`)));
+    // a run cancelled before its container started ends in start(): wait until each is final
+    const waitFinal = (c: LiveContainer) => Promise.race([c.result ?? Promise.resolve(), new Promise((r) => setTimeout(r, FINAL_WAIT_MS).unref())]);
+    await Promise.allSettled([...live.values()].map((c) => c.cancel(`tlorc received ${sig}`).then(() => waitFinal(c))));
   } else {
     // second signal: no more grace
     const docker = new Docker(engineOptions);
     await Promise.allSettled([...live.keys()].map((id) => docker.getContainer(id).remove({ force: true })));
     live.clear();
   }
-  if (!others) process.exit(sig === 'SIGINT' ? 130 : 143);
+  if (!others) process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
 }
 
 function reapOnExit(): void {

@@ -12,7 +12,7 @@
  *    user); as root, the image's unprivileged uid 1000 (ROOT_FALLBACK_USER) instead, and the runner
  *    hands the run directory to that uid for the run and back to root afterwards.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -22,6 +22,8 @@ import type { ResourcesConfig } from '../../spec/schema.js';
 
 export const MANAGED_LABEL = 'tlorc.managed';
 export const RUN_ID_LABEL = 'tlorc.run-id';
+/** The run folder on the host: handed back to tlorc's user when a leftover container is removed. */
+export const RUN_DIR_LABEL = 'tlorc.run-dir';
 /** pid and host of the tlorc process that owns the container: leftovers are those whose owner is gone. */
 export const OWNER_PID_LABEL = 'tlorc.owner-pid';
 export const OWNER_HOST_LABEL = 'tlorc.owner-host';
@@ -103,9 +105,21 @@ export function modelCaches(host: Pick<HostIdentity, 'home' | 'env'>, exists: (p
 }
 
 
-/** Read-only input paths, without duplicates and without paths already inside another input. */
+/**
+ * Read-only input paths, without duplicates and without paths already inside another input. An
+ * input that is a symbolic link (or lies under one) brings its real location too: inside the
+ * container the link must lead somewhere (data.root/train -> /datasets/flowers/train).
+ */
 export function inputMounts(paths: readonly string[]): string[] {
-  const abs = [...new Set(paths.map((p) => path.resolve(p)))].sort((a, b) => a.length - b.length);
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const all = paths.map((p) => path.resolve(p)).flatMap((p) => (real(p) === p ? [p] : [p, real(p)]));
+  const abs = [...new Set(all)].sort((a, b) => a.length - b.length);
   const kept: string[] = [];
   for (const p of abs) if (!kept.some((k) => isInside(p, k))) kept.push(p);
   return kept.sort();
@@ -196,6 +210,7 @@ export function buildContainerConfig(run: PreparedRun, settings: ContainerSettin
       ...(settings.labels ?? {}),
       [MANAGED_LABEL]: 'true',
       [RUN_ID_LABEL]: run.runId,
+      [RUN_DIR_LABEL]: runDir,
       [OWNER_PID_LABEL]: String(host.pid),
       [OWNER_HOST_LABEL]: host.hostname,
     },

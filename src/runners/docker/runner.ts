@@ -9,14 +9,14 @@
  *   cancel:    docker stop (SIGTERM, grace period, SIGKILL) -> the exit path above
  */
 import type Docker from 'dockerode';
-import { chownSync, lstatSync, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { NormalizedSpec } from '../../spec/normalized.js';
 import { RunSession } from '../run-session.js';
+import { chownTree } from './ownership.js';
 import type { PreparedRun, Runner, RunHandle, StartOptions } from '../types.js';
-import { buildContainerConfig, containerUser, hostIdentity, type ContainerSettings } from './config.js';
+import { buildContainerConfig, containerUser, hostIdentity, parseSize, type ContainerSettings } from './config.js';
+import { TlorcError } from '../../errors/index.js';
 import { cleanupContainers, registerLive, unregisterLive } from './cleanup.js';
 import { pumpMultiplexed } from './demux.js';
 import { connect, engineMessage, ensureEngine, ensureImage, gpuStartError, isNoGpuRuntimeError, probeGpus, resolveImage, type EngineOptions } from './engine.js';
@@ -46,21 +46,6 @@ export function exitSignal(code: number | null): string | null {
   return name ?? null;
 }
 
-/** chown -R without following symlinks (the run dir only holds what tlorc and the script wrote). */
-function chownTree(dir: string, uid: number, gid: number): void {
-  const walk = (p: string) => {
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      return;
-    }
-    if (st.isSymbolicLink()) return;
-    if (st.uid !== uid || st.gid !== gid) chownSync(p, uid, gid);
-    if (st.isDirectory()) for (const name of readdirSync(p)) walk(path.join(p, name));
-  };
-  walk(dir);
-}
 
 const parseUser = (u: string): { uid: number; gid: number } | null => {
   const m = /^(\d+)(?::(\d+))?$/.exec(u);
@@ -96,6 +81,7 @@ export class DockerRunner implements Runner {
   async preflight(spec: NormalizedSpec): Promise<void> {
     await ensureEngine(this.docker);
     await this.removeLeftovers();
+    await this.checkLimits(spec);
     const image = this.imageFor(spec);
     await ensureImage(this.docker, image, spec.framework);
     const gpus = spec.resources.gpus;
@@ -104,6 +90,20 @@ export class DockerRunner implements Runner {
     if (this.gpuOk.has(key)) return;
     await probeGpus(this.docker, image, gpus);
     this.gpuOk.add(key); // a runner serving many runs probes once per image and request
+  }
+
+  /** CPU and memory limits the engine would refuse at create time, refused here with their field. */
+  private async checkLimits(spec: NormalizedSpec): Promise<void> {
+    const { cpus, memory } = spec.resources;
+    if (cpus === undefined && memory === undefined) return;
+    const info = (await this.docker.info().catch(() => ({}))) as { NCPU?: number };
+    if (cpus !== undefined && info.NCPU !== undefined && (cpus > info.NCPU || cpus < 0.01))
+      throw new TlorcError('TLORC_SPEC_INVALID', `resources.cpus is ${cpus}, but the Docker engine has ${info.NCPU} CPUs.`, { path: ['resources', 'cpus'], hint: `Ask for 0.01 to ${info.NCPU} CPUs, or leave resources.cpus out.` });
+    if (memory !== undefined) {
+      const bytes = parseSize(memory);
+      const min = 6 * 1024 ** 2; // the engine's own floor for a container's memory limit
+      if (bytes < min) throw new TlorcError('TLORC_SPEC_INVALID', `resources.memory is ${memory}; the Docker engine needs at least 6m.`, { path: ['resources', 'memory'] });
+    }
   }
 
   /** The create options this runner uses for a run (exposed for inspection and tests). */
@@ -175,7 +175,7 @@ export class DockerRunner implements Runner {
       stopping ??= container.stop({ t: graceS }).then(ignore, ignore);
       return stopping.then(() => exited);
     };
-    registerLive({ id, runId: run.runId, cancel: stop }, this.engineOptions());
+    registerLive({ id, runId: run.runId, cancel: stop, result: session.result }, this.engineOptions());
 
     let stream: Readable;
     try {

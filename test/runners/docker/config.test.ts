@@ -5,13 +5,14 @@
  */
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
+import { mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { LineDemuxer } from '../../../src/runners/docker/demux.js';
 import {
   buildContainerConfig, containerUser, deviceRequests, inputMounts, modelCaches, parseSize, ROOT_FALLBACK_USER, type HostIdentity,
 } from '../../../src/runners/docker/config.js';
 import { exitSignal } from '../../../src/runners/docker/runner.js';
 import { isNoGpuRuntimeError } from '../../../src/runners/docker/engine.js';
-import { fixtureRun, sharedData } from '../../helpers.js';
+import { fixtureRun, sharedData, tmpDir } from '../../helpers.js';
 
 const frame = (stream: 1 | 2, text: string | Buffer) => {
   const payload = typeof text === 'string' ? Buffer.from(text) : text;
@@ -67,6 +68,15 @@ describe('container settings', () => {
 
   it('mounts each input once, and nothing inside an input already mounted', () => {
     expect(inputMounts(['/data/a', '/data/a/train', '/data/b/', '/w/x.h5', '/data/a'])).toEqual(['/data/a', '/data/b', '/w/x.h5']);
+  });
+
+  it('mounts where a symlinked input leads, so the link resolves inside the container', () => {
+    const root = tmpDir();
+    mkdirSync(path.join(root, 'store', 'train'), { recursive: true });
+    mkdirSync(path.join(root, 'data'));
+    symlinkSync(path.join(root, 'store', 'train'), path.join(root, 'data', 'train'));
+    const real = realpathSync(path.join(root, 'store', 'train'));
+    expect(inputMounts([path.join(root, 'data'), path.join(root, 'data', 'train')])).toEqual([path.join(root, 'data'), real].sort());
   });
 
   it('runs as the host user, or as uid 1000 when tlorc is root', () => {

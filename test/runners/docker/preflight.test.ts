@@ -62,6 +62,16 @@ describe.skipIf(skip)('DockerRunner preflight with a real engine', () => {
     await new DockerRunner({ image: TEST_IMAGE }).preflight(fixtureRun('emit.py').spec);
   });
 
+  it('CPU and memory limits the engine would refuse are spec errors naming the field, before any run folder', async () => {
+    const runner = new DockerRunner({ image: TEST_IMAGE });
+    const base = fixtureRun('emit.py').spec;
+    const cpus = await preflightError(runner, { ...base, resources: { ...base.resources, cpus: 4096 } });
+    expect(cpus).toMatchObject({ code: 'TLORC_SPEC_INVALID', path: ['resources', 'cpus'] });
+    expect(cpus.message).toMatch(/the Docker engine has \d+ CPUs/);
+    const memory = await preflightError(runner, { ...base, resources: { ...base.resources, memory: '1m' } });
+    expect(memory).toMatchObject({ code: 'TLORC_SPEC_INVALID', path: ['resources', 'memory'] });
+  });
+
   it('GPUs requested: TLORC_DOCKER_NO_GPU_RUNTIME on an engine without a GPU runtime (never a CPU fallback)', async () => {
     const doctor = await dockerDoctor({ images: [TEST_IMAGE] });
     const runner = new DockerRunner({ image: TEST_IMAGE });

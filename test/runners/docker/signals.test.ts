@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupContainers, DockerRunner } from '../../../src/runners/docker/index.js';
 import { readRunState } from '../../../src/runners/run-dir.js';
@@ -66,7 +66,17 @@ describe.skipIf(skip)('Docker runner: the tlorc process is interrupted', () => {
     expect(readRunState(c.runDir)?.status).toBe('cancelled');
   });
 
-  it('SIGKILL: the orphaned container is removed by the next runner start-up cleanup', async () => {
+  it('SIGHUP (the terminal closed): the run is cancelled and its container removed, as for SIGINT', async () => {
+    const c = startChild();
+    await c.started;
+    c.child.kill('SIGHUP');
+    const { code } = await c.exited;
+    expect(code).toBe(129);
+    expect(await containersOf(c.runId)).toEqual([]);
+    expect(readRunState(c.runDir)?.status).toBe('cancelled');
+  });
+
+  it('SIGKILL: the orphaned container is removed by the next runner start-up cleanup, and its folder handed back', async () => {
     const c = startChild();
     await c.started;
     c.child.kill('SIGKILL');
@@ -75,5 +85,7 @@ describe.skipIf(skip)('Docker runner: the tlorc process is interrupted', () => {
     const report = await cleanupContainers(docker);
     expect(report.removed.map((r) => r.runId)).toContain(c.runId);
     expect(await containersOf(c.runId)).toEqual([]);
+    // as root the folder was lent to the container's uid for the run; the cleanup takes it back
+    if (process.getuid?.() === 0) expect(statSync(c.runDir).uid).toBe(0);
   });
 });
