@@ -3,7 +3,8 @@ import { toTlorcError, EXIT } from '../../errors/index.js';
 import { renderIssues } from '../../spec/render.js';
 import { printable } from './format.js';
 
-const fieldPath = (p: readonly (string | number)[]) => p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
+/** a.b[0].c, the form spec errors print */
+export const fieldPath = (p: readonly (string | number)[]) => p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
 
 export function printError(e: unknown, json: boolean): number {
   const err = toTlorcError(e);
