@@ -50,6 +50,8 @@ export interface ValidationReport {
   files?: string[];
   /** Set with dryRun: the result of one batch forward and backward. */
   dryRun?: RunResult;
+  /** Warnings the dry run's script reported (e.g. a freeze pattern that matches no layer). */
+  warnings?: { message: string; code?: string }[];
 }
 
 export interface ValidateOptions extends SpecOptions {
@@ -83,7 +85,13 @@ export async function validate(spec: SpecLike, options: ValidateOptions = {}): P
         const stop = () => void handle.cancel('validation interrupted', { force: true });
         if (options.signal?.aborted) stop();
         options.signal?.addEventListener('abort', stop, { once: true });
+        const warnings: NonNullable<ValidationReport['warnings']> = [];
+        const collecting = (async () => {
+          for await (const e of handle) if (e.type === 'warning') warnings.push({ message: e.message, ...(e.code ? { code: e.code } : {}) });
+        })();
         report.dryRun = await handle.result;
+        await collecting;
+        if (warnings.length) report.warnings = warnings;
         options.signal?.removeEventListener('abort', stop);
         if (report.dryRun.status !== 'completed') {
           const e = report.dryRun.error;

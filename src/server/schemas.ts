@@ -112,6 +112,7 @@ export const ValidationReportSchema = z
     spec: z.record(z.string(), z.unknown()).optional().meta({ description: 'The normalized spec.' }),
     data: z.object({ classes: z.array(z.string()), train: z.number().int(), val: z.number().int().nullable(), notes: z.array(z.string()).optional().meta({ description: 'Things worth knowing that are not errors (an unused val folder, subsampling).' }) }).optional(),
     files: z.array(z.string()).optional(),
+    warnings: z.array(z.object({ message: z.string(), code: z.string().optional() })).optional().meta({ description: 'Warnings of the dry run (e.g. a freeze pattern that matches no layer).' }),
   })
   .meta({ id: 'ValidationReport' });
 

@@ -47,6 +47,12 @@ describe('tlorc validate --dry-run', () => {
     expect(readdirSync(tmp).filter((d) => d.startsWith('tlorc-dry-'))).toEqual([]);
   }, 180_000);
 
+  it('shows the warnings of the dry run (a freeze pattern that matches no layer), once', async () => {
+    const r = await execa('node', [bin, 'validate', '--dry-run', spec('{ pattern: "zzz_*" }')], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.match(/warning TLORC_FREEZE_NO_MATCH: freeze.pattern 'zzz_\*' matches no backbone layer/g)).toHaveLength(1);
+  }, 180_000);
+
   it('passes for a good spec: one batch forward and backward, no run directory left', async () => {
     const f = spec('{ until: conv_pw_11_relu }');
     const r = await execa('node', [bin, 'validate', '--dry-run', f], { reject: false });

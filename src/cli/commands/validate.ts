@@ -49,6 +49,7 @@ export function register(program: Command): void {
     for (const n of d.notes ?? []) lines.push(`  note: ${printable(n)}`);
     if (opts.compile) lines.push(`  script: ${report.files!.join(', ')} compile with Python`);
     if (report.dryRun) lines.push(`  dry run: one batch forward and backward OK (${report.dryRun.durationS.toFixed(1)}s)`);
+    for (const w of report.warnings ?? []) lines.push(`  warning${w.code ? ` ${w.code}` : ''}: ${printable(w.message)}`);
     process.stdout.write(lines.join('\n') + '\n');
   });
 }
