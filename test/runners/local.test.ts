@@ -173,6 +173,17 @@ describe('LocalRunner', () => {
     expect(names).not.toContain('TLORC_TOKEN');
   });
 
+  it('SIGHUP (the terminal went away) cancels a followed run and records it, like SIGTERM', async () => {
+    const child = execa('node', [fixture('follow-child.mjs'), 'ignores-sigterm.py', python(), '1'], { reject: false });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += String(d)));
+    await waitFor(() => out.includes('"run_started"'));
+    child.kill('SIGHUP');
+    expect((await child).exitCode).toBe(130);
+    const { runDir } = JSON.parse(out.split('\n')[0]!) as { runDir: string };
+    expect(readRunState(runDir)?.status).toBe('cancelled');
+  });
+
   it('a missing interpreter is a failed run, not a crash of tlorc', async () => {
     const handle = await new LocalRunner({ python: '/nonexistent/python3' }).start(fixtureRun('emit.py'));
     const result = await handle.result;
