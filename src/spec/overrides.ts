@@ -6,6 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { TlorcError } from '../errors/index.js';
 import { suggest } from './suggest.js';
+import { formatPath } from './issues.js';
 
 type Container = Record<string, unknown> | unknown[];
 
@@ -22,8 +23,8 @@ function parsePath(text: string, whole: string): string[] {
 }
 
 const isIndex = (k: string) => /^\d+$/.test(k);
-const shown = (keyPath: readonly string[], n: number) =>
-  keyPath.slice(0, n).reduce((acc, k) => (isIndex(k) ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
+/** The first n keys of a path in the form errors print (phases[1].epochs); '' for none. */
+const shown = (keyPath: readonly string[], n: number) => (n === 0 ? '' : formatPath(keyPath.slice(0, n).map((k) => (isIndex(k) ? Number(k) : k))));
 
 /** The list index a key names, checked against the list (`append`: one past the end is allowed). */
 function listIndex(list: unknown[], key: string, keyPath: readonly string[], i: number, whole: string, append: boolean): number {

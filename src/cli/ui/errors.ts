@@ -1,10 +1,9 @@
 /** One top-level place that turns any error into a message for people (or JSON) and an exit code. */
 import { toTlorcError, EXIT } from '../../errors/index.js';
 import { renderIssues } from '../../spec/render.js';
+import { formatPath } from '../../spec/issues.js';
 import { printable } from './format.js';
 
-/** a.b[0].c, the form spec errors print */
-export const fieldPath = (p: readonly (string | number)[]) => p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
 
 export function printError(e: unknown, json: boolean): number {
   const err = toTlorcError(e);
@@ -15,7 +14,7 @@ export function printError(e: unknown, json: boolean): number {
   const lines = [`tlorc: error ${err.code}: ${printable(err.message)}`];
   const issuesShown = err.issues.length > 1 || (err.issues.length === 1 && !!(err.issues[0]!.expected || err.issues[0]!.found));
   if (issuesShown) lines.push(renderIssues(err.issues, typeof err.details.file === 'string' ? err.details.file : undefined));
-  else if (err.path?.length) lines.push(`  field: ${fieldPath(err.path)}`);
+  else if (err.path?.length) lines.push(`  field: ${formatPath(err.path)}`);
   const tail = err.details.stderr_tail;
   if (typeof tail === 'string' && tail.trim()) lines.push('  stderr (last lines):', ...tail.trim().split('\n').slice(-15).map((l) => `    ${l}`));
   lines.push(`  hint: ${err.hint}`);

@@ -5,7 +5,7 @@
 import { ERRORS, EXIT, type ErrorBody } from '../../errors/index.js';
 import type { RunHandle } from '../../runners/types.js';
 import { ProgressPrinter } from './progress.js';
-import { fieldPath } from './errors.js';
+import { formatPath } from '../../spec/issues.js';
 
 export interface FollowOptions {
   json: boolean;
@@ -64,7 +64,7 @@ export function printFailure(err: ErrorBody): void {
   const tail = typeof err.details?.stderr_tail === 'string' ? err.details.stderr_tail.trim().split('\n').filter((l) => l.trim()).slice(-12) : [];
   const what = err.code === 'TLORC_RUN_CANCELLED' ? 'run cancelled' : 'run failed';
   const lines = [`tlorc: ${what} ${err.code}: ${err.message}`];
-  if (err.path) lines.push(`  field: ${fieldPath(err.path)}`);
+  if (err.path) lines.push(`  field: ${formatPath(err.path)}`);
   if (tail.length) lines.push('  stderr (last lines):', ...tail.map((l) => `    ${l}`));
   lines.push(`  hint: ${err.hint}`);
   process.stderr.write(lines.join('\n') + '\n');

@@ -1,7 +1,7 @@
 /**
  * No container outlives the tlorc process that made it. A real tlorc-like Node process (the runner
  * compiled from src, no test framework inside) starts a run in a container, then:
- *  - gets SIGINT: its live run is cancelled (stop, remove) and it exits 130;
+ *  - gets SIGINT (or SIGHUP): its live run is cancelled (stop, remove) and it exits 130 (129);
  *  - gets SIGKILL (nothing can run): the container is left, and the next runner's start-up
  *    cleanup removes it because its owner process is gone.
  */
@@ -55,23 +55,14 @@ describe.skipIf(skip)('Docker runner: the tlorc process is interrupted', () => {
   }, 120_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-  it('SIGINT: the run is cancelled, its container removed, and the process exits 130', async () => {
+  // SIGHUP: the terminal closed or the SSH session dropped; it must not leave a container training either
+  it.each([['SIGINT', 130], ['SIGHUP', 129]] as const)('%s: the run is cancelled, its container removed, and the process exits %i', async (signal, exitCode) => {
     const c = startChild();
     await c.started;
     expect((await containersOf(c.runId)).map((x) => x.State)).toEqual(['running']);
-    c.child.kill('SIGINT');
+    c.child.kill(signal);
     const { code } = await c.exited;
-    expect(code).toBe(130);
-    expect(await containersOf(c.runId)).toEqual([]);
-    expect(readRunState(c.runDir)?.status).toBe('cancelled');
-  });
-
-  it('SIGHUP (the terminal closed): the run is cancelled and its container removed, as for SIGINT', async () => {
-    const c = startChild();
-    await c.started;
-    c.child.kill('SIGHUP');
-    const { code } = await c.exited;
-    expect(code).toBe(129);
+    expect(code).toBe(exitCode);
     expect(await containersOf(c.runId)).toEqual([]);
     expect(readRunState(c.runDir)?.status).toBe('cancelled');
   });
